@@ -1,0 +1,154 @@
+"""The event envelope: what the store writes and what it hands back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """Who, when, why and from where an event was recorded.
+
+    ``recorded_at`` is the server time the caller stamped on the append; the store keeps it
+    both in the metadata (covered by the hash chain) and in an indexed column.
+    """
+
+    actor: str
+    recorded_at: datetime
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    source_system: str | None = None
+    reason: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe form, as stored."""
+        return {
+            "actor": self.actor,
+            "recorded_at": self.recorded_at.isoformat(),
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "source_system": self.source_system,
+            "reason": self.reason,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Metadata:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            actor=raw["actor"],
+            recorded_at=datetime.fromisoformat(raw["recorded_at"]),
+            correlation_id=raw.get("correlation_id"),
+            causation_id=raw.get("causation_id"),
+            source_system=raw.get("source_system"),
+            reason=raw.get("reason"),
+            extra=dict(raw.get("extra") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended.
+
+    ``event_type`` is a stable string chosen by the producer (never a module path).
+    ``metadata`` overrides the append's metadata for this one event when given (for
+    example a per-event reason).
+    """
+
+    event_type: str
+    data: dict[str, Any]
+    schema_version: int = 1
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    metadata: Metadata | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPosition:
+    """A point in the global feed: the pair ``(transaction id, global position)``.
+
+    On PostgreSQL a global position alone says nothing about commit order across streams;
+    the pair does, for readers of the gap-safe feed. On SQLite the transaction id is always
+    0 and the position is commit order. Pairs compare lexicographically.
+    """
+
+    transaction_id: int
+    position: int
+
+    def __lt__(self, other: FeedPosition) -> bool:
+        return (self.transaction_id, self.position) < (other.transaction_id, other.position)
+
+    def __le__(self, other: FeedPosition) -> bool:
+        return (self.transaction_id, self.position) <= (other.transaction_id, other.position)
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id}:{self.position}"
+
+    @classmethod
+    def parse(cls, token: str) -> FeedPosition:
+        """Parse the ``"<transaction id>:<position>"`` form produced by ``str()``."""
+        try:
+            tx, _, pos = token.partition(":")
+            return cls(int(tx), int(pos))
+        except ValueError:
+            raise ValueError(
+                f"invalid feed position {token!r}: expected '<transaction id>:<position>'"
+            ) from None
+
+
+START = FeedPosition(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored, after upcasting to its current schema version."""
+
+    tenant_id: str
+    stream_id: str
+    version: int
+    position: int
+    transaction_id: int
+    event_id: uuid.UUID
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: Metadata
+    hash: str
+
+    @property
+    def feed_position(self) -> FeedPosition:
+        """This event's place in the gap-safe global feed."""
+        return FeedPosition(self.transaction_id, self.position)
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.metadata.recorded_at
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """Outcome of an append; ``token`` is the consistency token to read your writes."""
+
+    stream_id: str
+    first_version: int
+    version: int
+    position: int
+    transaction_id: int
+    duplicate: bool = False
+
+    @property
+    def token(self) -> FeedPosition:
+        return FeedPosition(self.transaction_id, self.position)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """What the store knows of one stream."""
+
+    stream_id: str
+    exists: bool
+    version: int
+    last_position: int | None

@@ -1,0 +1,153 @@
+"""The generic command executor: load → fold → decide → append, retrying on conflict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from eventstore.envelope import AppendResult, FeedPosition, Metadata, NewEvent, RecordedEvent
+from eventstore.errors import ConcurrencyError, IdempotencyKeyReused
+from eventstore.store import EventStore, InlineHandler
+from eventstore.versions import NO_STREAM
+
+C = TypeVar("C")
+E = TypeVar("E")
+S = TypeVar("S")
+C_contra = TypeVar("C_contra", contravariant=True)
+
+
+class DeciderLike(Protocol[C_contra, E, S]):
+    """Anything with an initial state, an evolve and a decide (the domain's Decider fits)."""
+
+    @property
+    def initial_state(self) -> S: ...
+
+    @property
+    def evolve(self) -> Callable[[S, E], S]: ...
+
+    @property
+    def decide(self) -> Callable[[C_contra, S], list[E]]: ...
+
+
+class Codec(Protocol[E]):
+    """Turns domain events into envelopes and back."""
+
+    def encode(self, event: E) -> NewEvent: ...
+
+    def decode(self, recorded: RecordedEvent) -> E: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionResult(Generic[E, S]):
+    """What a command did: its events, the stream's new state and version, and the
+    consistency token (feed position) to read the write back."""
+
+    events: list[E]
+    state: S
+    version: int
+    position: int | None
+    transaction_id: int | None
+    attempts: int
+    duplicate: bool = False
+
+    @property
+    def token(self) -> FeedPosition | None:
+        if self.position is None or self.transaction_id is None:
+            return None
+        return FeedPosition(self.transaction_id, self.position)
+
+
+class CommandExecutor:
+    """Runs commands against streams of a store with optimistic concurrency.
+
+    A conflict (another writer appended between our read and our append) reloads the stream
+    and decides again, at most ``max_attempts`` times; then the ConcurrencyError propagates.
+    Errors raised by ``decide`` propagate unchanged and nothing is written.
+    """
+
+    def __init__(self, store: EventStore, *, max_attempts: int = 5) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.store = store
+        self.max_attempts = max_attempts
+
+    async def load(
+        self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S], codec: Codec[E]
+    ) -> tuple[S, int]:
+        """Fold a stream into its current state; return it with the stream's version."""
+        state = decider.initial_state
+        version = 0
+        for recorded in await self.store.read_stream(tenant_id, stream_id):
+            state = decider.evolve(state, codec.decode(recorded))
+            version = recorded.version
+        return state, version
+
+    async def execute(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        command: C,
+        decider: DeciderLike[C, E, S],
+        codec: Codec[E],
+        metadata: Metadata,
+        *,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+        inline: Sequence[InlineHandler] = (),
+    ) -> ExecutionResult[E, S]:
+        """Execute ``command`` on ``stream_id``.
+
+        With an idempotency key (and the request hash of the command), a repeated command
+        returns the first result without deciding again.
+        """
+        if idempotency_key is not None:
+            if request_hash is None:
+                raise ValueError("an idempotency key needs the request_hash of the command")
+            found = await self.store.lookup_idempotency(tenant_id, idempotency_key)
+            if found is not None:
+                if found[0] != request_hash:
+                    raise IdempotencyKeyReused(idempotency_key)
+                state, _ = await self.load(tenant_id, stream_id, decider, codec)
+                return self._replayed(found[1], state)
+        attempt = 0
+        while True:
+            attempt += 1
+            state, version = await self.load(tenant_id, stream_id, decider, codec)
+            new_events = decider.decide(command, state)
+            if not new_events:
+                return ExecutionResult([], state, version, None, None, attempt)
+            try:
+                appended = await self.store.append(
+                    tenant_id,
+                    stream_id,
+                    version if version else NO_STREAM,
+                    [codec.encode(event) for event in new_events],
+                    metadata,
+                    idempotency_key=idempotency_key,
+                    request_hash=request_hash,
+                    inline=inline,
+                )
+            except ConcurrencyError:
+                if attempt >= self.max_attempts:
+                    raise
+                continue
+            if appended.duplicate:
+                return self._replayed(appended, state)
+            for event in new_events:
+                state = decider.evolve(state, event)
+            return ExecutionResult(
+                new_events,
+                state,
+                appended.version,
+                appended.position,
+                appended.transaction_id,
+                attempt,
+            )
+
+    @staticmethod
+    def _replayed(appended: AppendResult, state: S) -> ExecutionResult[E, S]:
+        return ExecutionResult(
+            [], state, appended.version, appended.position, appended.transaction_id, 1,
+            duplicate=True,
+        )

@@ -1,0 +1,45 @@
+"""Canonical bytes of an event and the per-stream hash chain."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+
+GENESIS = ""
+
+
+def canonical_bytes(
+    *,
+    tenant_id: str,
+    stream_id: str,
+    version: int,
+    event_id: str,
+    event_type: str,
+    schema_version: int,
+    data: dict[str, Any],
+    metadata: dict[str, Any],
+) -> bytes:
+    """The bytes the chain hashes: sorted-key compact JSON of the stored envelope."""
+    return orjson.dumps(
+        {
+            "tenant": tenant_id,
+            "stream": stream_id,
+            "version": version,
+            "id": event_id,
+            "type": event_type,
+            "schema_version": schema_version,
+            "data": data,
+            "metadata": metadata,
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def chain(previous_hash: str, payload: bytes) -> str:
+    """``sha256(previous hash ‖ canonical bytes)`` as hex."""
+    digest = hashlib.sha256()
+    digest.update(previous_hash.encode("ascii"))
+    digest.update(payload)
+    return digest.hexdigest()

@@ -1,0 +1,109 @@
+"""Waking feed readers: in-process wake-ups, and LISTEN/NOTIFY on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "scoreledger_events"
+
+
+class LocalWaiter:
+    """Set by a notification; :meth:`wait` returns early when it was set."""
+
+    def __init__(self, hub: LocalHub) -> None:
+        self._event = asyncio.Event()
+        self._hub = hub
+        hub.register(self)
+
+    def wake(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float) -> bool:
+        """True when woken, False when ``timeout`` seconds passed; readers then poll."""
+        await self._hub.before_wait()
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self._event.clear()
+
+
+class LocalHub:
+    """Fans a notification out to every live waiter of this process."""
+
+    def __init__(self) -> None:
+        self._waiters: weakref.WeakSet[LocalWaiter] = weakref.WeakSet()
+
+    def register(self, waiter: LocalWaiter) -> None:
+        self._waiters.add(waiter)
+
+    def notify(self) -> None:
+        for waiter in list(self._waiters):
+            waiter.wake()
+
+    async def before_wait(self) -> None:
+        """Hook for hubs that must (re)connect before waiting."""
+
+    async def close(self) -> None:
+        """Release what the hub holds."""
+
+
+class PostgresHub(LocalHub):
+    """LISTENs on a dedicated asyncpg connection; reconnects on the next wait if it dropped.
+
+    A dropped connection never stalls a reader: waits always end on their timeout, and the
+    reader polls the feed then.
+    """
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__()
+        self._dsn = dsn
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def connection(self) -> Any:
+        """The LISTEN connection (for tests that drop it)."""
+        return self._conn
+
+    async def before_wait(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        async with self._lock:
+            if self._conn is not None and not self._conn.is_closed():
+                return
+            import asyncpg
+
+            try:
+                conn = await asyncpg.connect(self._dsn, timeout=5)
+                await conn.add_listener(CHANNEL, self._on_notification)
+            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                log.warning("listen_connection_failed", error=str(exc))
+                return
+            conn.add_termination_listener(self._on_termination)
+            self._conn = conn
+            # Anything committed while we were not listening: wake readers to poll once.
+            self.notify()
+
+    def _on_notification(self, *_: object) -> None:
+        self.notify()
+
+    def _on_termination(self, *_: object) -> None:
+        log.warning("listen_connection_lost")
+        self._conn = None
+        self.notify()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)

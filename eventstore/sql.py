@@ -1,0 +1,448 @@
+"""The SQLAlchemy implementation shared by the PostgreSQL and SQLite backends."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from eventstore.envelope import (
+    START,
+    AppendResult,
+    FeedPosition,
+    Metadata,
+    NewEvent,
+    RecordedEvent,
+    StreamInfo,
+)
+from eventstore.errors import (
+    ConcurrencyError,
+    DuplicateEventId,
+    EmptyAppend,
+    IdempotencyKeyReused,
+)
+from eventstore.hashing import GENESIS, canonical_bytes, chain
+from eventstore.store import InlineHandler, Waiter
+from eventstore.tables import events, idempotency_keys
+from eventstore.upcasting import UpcasterRegistry
+from eventstore.verification import ChainVerifier, VerificationReport
+from eventstore.versions import ANY, NO_STREAM, ExpectedVersion
+
+_COLUMNS = (
+    events.c.global_position,
+    events.c.transaction_id,
+    events.c.tenant_id,
+    events.c.stream_id,
+    events.c.version,
+    events.c.event_id,
+    events.c.event_type,
+    events.c.schema_version,
+    events.c.data,
+    events.c.metadata,
+    events.c.hash,
+)
+
+_TAIL = (
+    sa.select(events.c.version, events.c.hash, events.c.global_position)
+    .where(
+        events.c.tenant_id == sa.bindparam("tenant_id"),
+        events.c.stream_id == sa.bindparam("stream_id"),
+    )
+    .order_by(events.c.version.desc())
+    .limit(1)
+)
+
+_ANY_RETRIES = 10
+
+
+def request_fingerprint(stream_id: str, new_events: Sequence[NewEvent]) -> str:
+    """Hash of what an append asks for: the stream and each event's type and data."""
+    body = orjson.dumps(
+        [stream_id, [[e.event_type, e.schema_version, e.data] for e in new_events]],
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+class SqlEventStore:
+    """Event store over SQLAlchemy Core. Backend specifics live in the subclasses.
+
+    ``engine`` serves reads; ``write_engine`` serves appends (the same engine on PostgreSQL,
+    a single-connection engine that begins ``IMMEDIATE`` transactions on SQLite).
+    """
+
+    gap_safe_filter: bool = False
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        write_engine: AsyncEngine | None = None,
+        upcasters: UpcasterRegistry | None = None,
+    ) -> None:
+        self.engine = engine
+        self.write_engine = write_engine or engine
+        self.upcasters = upcasters or UpcasterRegistry()
+
+    # -- appending ---------------------------------------------------------------------
+
+    async def append(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        expected_version: ExpectedVersion,
+        events: Sequence[NewEvent],
+        metadata: Metadata,
+        *,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+        inline: Sequence[InlineHandler] = (),
+    ) -> AppendResult:
+        """Append ``events`` to a stream atomically, checking the expected version.
+
+        With an idempotency key, a repeat of the same request returns the first result and
+        writes nothing; the same key with a different request raises IdempotencyKeyReused.
+        Inline handlers run in the same transaction; if one raises, nothing is stored.
+        """
+        if not events:
+            raise EmptyAppend(stream_id)
+        if isinstance(expected_version, int) and expected_version < 0:
+            raise ValueError(f"expected_version must be >= 0, got {expected_version}")
+        fingerprint = None
+        if idempotency_key is not None:
+            fingerprint = request_hash or request_fingerprint(stream_id, events)
+            found = await self._replay_idempotent(tenant_id, idempotency_key, fingerprint)
+            if found is not None:
+                return found
+        attempts = _ANY_RETRIES if expected_version is ANY else 1
+        for attempt in range(attempts):
+            try:
+                async with self.write_engine.begin() as conn:
+                    result, recorded = await self._append_in(
+                        conn, tenant_id, stream_id, expected_version, events, metadata
+                    )
+                    if idempotency_key is not None and fingerprint is not None:
+                        await self._remember(conn, tenant_id, idempotency_key, fingerprint, result)
+                    for handler in inline:
+                        await handler(conn, recorded)
+                self._committed()
+                return result
+            except IntegrityError as exc:
+                message = str(exc.orig)
+                if "idempotency" in message:
+                    assert idempotency_key is not None and fingerprint is not None
+                    found = await self._replay_idempotent(tenant_id, idempotency_key, fingerprint)
+                    if found is not None:
+                        return found
+                    raise
+                if "event_id" in message:
+                    raise DuplicateEventId(message) from exc
+                if attempt + 1 < attempts:
+                    continue
+                info = await self.stream_info(tenant_id, stream_id)
+                raise ConcurrencyError(
+                    stream_id, expected_version, info.version if info.exists else None
+                ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _append_in(
+        self,
+        conn: AsyncConnection,
+        tenant_id: str,
+        stream_id: str,
+        expected_version: ExpectedVersion,
+        new_events: Sequence[NewEvent],
+        metadata: Metadata,
+    ) -> tuple[AppendResult, list[RecordedEvent]]:
+        tail = (
+            await conn.execute(_TAIL, {"tenant_id": tenant_id, "stream_id": stream_id})
+        ).first()
+        current = tail.version if tail is not None else 0
+        previous_hash = tail.hash if tail is not None else GENESIS
+        if expected_version is NO_STREAM:
+            ok = tail is None
+        elif expected_version is ANY:
+            ok = True
+        else:
+            ok = expected_version == current
+        if not ok:
+            raise ConcurrencyError(stream_id, expected_version, current if tail else None)
+
+        rows: list[dict[str, Any]] = []
+        for offset, new in enumerate(new_events, start=1):
+            meta = (new.metadata or metadata).to_dict()
+            version = current + offset
+            event_id = str(new.event_id)
+            digest = chain(
+                previous_hash,
+                canonical_bytes(
+                    tenant_id=tenant_id,
+                    stream_id=stream_id,
+                    version=version,
+                    event_id=event_id,
+                    event_type=new.event_type,
+                    schema_version=new.schema_version,
+                    data=new.data,
+                    metadata=meta,
+                ),
+            )
+            previous_hash = digest
+            rows.append(
+                {
+                    "tenant_id": tenant_id,
+                    "stream_id": stream_id,
+                    "version": version,
+                    "event_id": new.event_id,
+                    "event_type": new.event_type,
+                    "schema_version": new.schema_version,
+                    "data": new.data,
+                    "metadata": meta,
+                    "recorded_at": (new.metadata or metadata).recorded_at,
+                    "hash": digest,
+                }
+            )
+        returned = await self._insert(conn, rows)
+        recorded = [
+            RecordedEvent(
+                tenant_id=tenant_id,
+                stream_id=stream_id,
+                version=row["version"],
+                position=position,
+                transaction_id=transaction_id,
+                event_id=new.event_id,
+                event_type=new.event_type,
+                schema_version=new.schema_version,
+                data=new.data,
+                metadata=new.metadata or metadata,
+                hash=row["hash"],
+            )
+            for row, new, (position, transaction_id) in zip(
+                rows, new_events, returned, strict=True
+            )
+        ]
+        last = recorded[-1]
+        result = AppendResult(
+            stream_id=stream_id,
+            first_version=current + 1,
+            version=last.version,
+            position=last.position,
+            transaction_id=last.transaction_id,
+        )
+        return result, recorded
+
+    async def _insert(
+        self, conn: AsyncConnection, rows: list[dict[str, Any]]
+    ) -> list[tuple[int, int]]:
+        """Insert rows; return (position, transaction id) per row, in row order."""
+        raise NotImplementedError
+
+    def _committed(self) -> None:
+        """Called after an append commits (in-process wake-up)."""
+
+    async def _remember(
+        self,
+        conn: AsyncConnection,
+        tenant_id: str,
+        key: str,
+        fingerprint: str,
+        result: AppendResult,
+    ) -> None:
+        await conn.execute(
+            idempotency_keys.insert(),
+            {
+                "tenant_id": tenant_id,
+                "key": key,
+                "request_hash": fingerprint,
+                "stream_id": result.stream_id,
+                "first_version": result.first_version,
+                "last_version": result.version,
+                "last_position": result.position,
+                "transaction_id": result.transaction_id,
+                "created_at": _now(),
+            },
+        )
+
+    async def lookup_idempotency(self, tenant_id: str, key: str) -> tuple[str, AppendResult] | None:
+        """The stored request hash and result for an idempotency key, if it was used."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(idempotency_keys).where(
+                        idempotency_keys.c.tenant_id == tenant_id,
+                        idempotency_keys.c.key == key,
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        return row.request_hash, AppendResult(
+            stream_id=row.stream_id,
+            first_version=row.first_version,
+            version=row.last_version,
+            position=row.last_position,
+            transaction_id=row.transaction_id,
+            duplicate=True,
+        )
+
+    async def _replay_idempotent(
+        self, tenant_id: str, key: str, fingerprint: str
+    ) -> AppendResult | None:
+        found = await self.lookup_idempotency(tenant_id, key)
+        if found is None:
+            return None
+        stored_hash, result = found
+        if stored_hash != fingerprint:
+            raise IdempotencyKeyReused(key)
+        return result
+
+    # -- reading -----------------------------------------------------------------------
+
+    async def read_stream(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        as_of_position: int | None = None,
+        as_of_time: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """Events of one stream in version order, optionally bounded by version, by global
+        position (within one stream position order is version order) or by recorded time."""
+        query = (
+            sa.select(*_COLUMNS)
+            .where(
+                events.c.tenant_id == tenant_id,
+                events.c.stream_id == stream_id,
+                events.c.version >= from_version,
+            )
+            .order_by(events.c.version)
+        )
+        if to_version is not None:
+            query = query.where(events.c.version <= to_version)
+        if as_of_position is not None:
+            query = query.where(events.c.global_position <= as_of_position)
+        if as_of_time is not None:
+            query = query.where(events.c.recorded_at <= as_of_time)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [self._to_recorded(row) for row in rows]
+
+    async def read_feed(
+        self,
+        after: FeedPosition = START,
+        *,
+        tenant_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        """The next events of the global feed after ``after``, in gap-safe order.
+
+        Every event is delivered exactly once to a reader that always passes the feed
+        position of the last event it received, even when transactions commit out of order.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        query = self._feed_query(after, tenant_id, limit)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [self._to_recorded(row) for row in rows]
+
+    def _feed_query(
+        self, after: FeedPosition, tenant_id: str | None, limit: int
+    ) -> sa.Select[Any]:
+        raise NotImplementedError
+
+    async def head(self, tenant_id: str | None = None) -> FeedPosition:
+        """The feed position of the newest event a feed reader can see now."""
+        raise NotImplementedError
+
+    async def stream_info(self, tenant_id: str, stream_id: str) -> StreamInfo:
+        """Whether the stream exists, its version and the global position of its last event."""
+        async with self.engine.connect() as conn:
+            tail = (
+                await conn.execute(_TAIL, {"tenant_id": tenant_id, "stream_id": stream_id})
+            ).first()
+        if tail is None:
+            return StreamInfo(stream_id, exists=False, version=0, last_position=None)
+        return StreamInfo(stream_id, exists=True, version=tail.version,
+                          last_position=tail.global_position)
+
+    def _to_recorded(self, row: sa.Row[Any]) -> RecordedEvent:
+        schema_version, data = row.schema_version, row.data
+        if self.upcasters:
+            schema_version, data = self.upcasters.upcast(row.event_type, schema_version, data)
+        return RecordedEvent(
+            tenant_id=row.tenant_id,
+            stream_id=row.stream_id,
+            version=row.version,
+            position=row.global_position,
+            transaction_id=row.transaction_id,
+            event_id=row.event_id if isinstance(row.event_id, uuid.UUID)
+            else uuid.UUID(str(row.event_id)),
+            event_type=row.event_type,
+            schema_version=schema_version,
+            data=data,
+            metadata=Metadata.from_dict(row.metadata),
+            hash=row.hash,
+        )
+
+    # -- integrity -----------------------------------------------------------------------
+
+    async def export(
+        self, tenant_id: str, stream_id: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Stored rows as JSON-safe dicts in (stream, version) order, exactly as hashed."""
+        query = (
+            sa.select(*_COLUMNS)
+            .where(events.c.tenant_id == tenant_id)
+            .order_by(events.c.stream_id, events.c.version)
+        )
+        if stream_id is not None:
+            query = query.where(events.c.stream_id == stream_id)
+        async with self.engine.connect() as conn:
+            result = await conn.stream(query.execution_options(yield_per=2000))
+            async for row in result:
+                yield {
+                    "stream_id": row.stream_id,
+                    "version": row.version,
+                    "global_position": row.global_position,
+                    "event_id": str(row.event_id),
+                    "event_type": row.event_type,
+                    "schema_version": row.schema_version,
+                    "data": row.data,
+                    "metadata": row.metadata,
+                    "hash": row.hash,
+                }
+
+    async def verify(self, tenant_id: str, stream_id: str | None = None) -> VerificationReport:
+        """Recompute the hash chains of a tenant (or one stream) and name the first broken
+        event of each broken stream."""
+        verifier = ChainVerifier(tenant_id)
+        async for row in self.export(tenant_id, stream_id):
+            verifier.feed(row)
+        return verifier.report
+
+    # -- notifications -------------------------------------------------------------------
+
+    def waiter(self) -> Waiter:
+        """A waiter registered now: notifications from here on wake it."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Dispose of the engines."""
+        await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
+
+
+def _now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
