@@ -119,6 +119,7 @@ _INVALID = (
     "measurement.value_with_not_available",
     "measurement.non_finite",
     "measurement.mismatch",
+    "measurement.period_or_id_required",
     "initiative.title_blank",
     "initiative.objectives_required",
     "initiative.duplicate_objective",

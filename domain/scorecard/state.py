@@ -1,0 +1,122 @@
+"""The Scorecard aggregate's state. Frozen; ``evolve`` rebuilds the maps it changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from domain.kpi_kinds import Aggregation, Direction, KpiKind
+from domain.periods import Frequency, Period
+from domain.scorecard.values import InitiativeStatus
+from domain.scoring import Thresholds
+
+
+@dataclass(frozen=True)
+class Perspective:
+    perspective_id: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Alignment:
+    parent_scorecard_id: str
+    parent_objective_id: str
+
+
+@dataclass(frozen=True)
+class Objective:
+    objective_id: str
+    perspective_id: str
+    title: str
+    description: str
+    owner: str
+    weight: float
+    retired: bool = False
+    alignment: Alignment | None = None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    kpi_id: str
+    objective_id: str
+    name: str
+    description: str
+    unit: str
+    direction: Direction
+    range_low: float | None
+    range_high: float | None
+    frequency: Frequency
+    aggregation: Aggregation
+    kind: KpiKind
+    owner: str
+    weight: float
+    thresholds: Thresholds | None
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    kpi_id: str
+    period: Period
+    effective_from: bool
+    value: float
+    baseline: float | None
+    stretch: float | None
+
+
+@dataclass(frozen=True)
+class Measurement:
+    measurement_id: str
+    kpi_id: str
+    period: Period
+    value: float | None
+    not_available: bool
+    external_reference: str
+
+
+@dataclass(frozen=True)
+class Initiative:
+    initiative_id: str
+    title: str
+    objective_ids: tuple[str, ...]
+    owner: str
+    start_date: dt.date
+    due_date: dt.date
+    status: InitiativeStatus
+    progress: int
+
+
+MeasurementKey = tuple[str, Period]
+"""(kpi_id, period)"""
+
+
+@dataclass(frozen=True)
+class ScorecardState:
+    """The scorecard as its events leave it; ``exists`` is False before creation.
+
+    ``measurements`` holds the current measurement per (KPI, period); ``measurement_ids``
+    every measurement id ever used, so ids are never reused; ``retracted`` the ids withdrawn.
+    """
+
+    exists: bool = False
+    scorecard_id: str = ""
+    team_id: str = ""
+    name: str = ""
+    description: str = ""
+    perspective_order: tuple[str, ...] = ()
+    perspectives: Mapping[str, Perspective] = field(default_factory=dict)
+    objectives: Mapping[str, Objective] = field(default_factory=dict)
+    links: frozenset[tuple[str, str]] = frozenset()
+    kpis: Mapping[str, Kpi] = field(default_factory=dict)
+    targets: Mapping[MeasurementKey, Target] = field(default_factory=dict)
+    measurements: Mapping[MeasurementKey, Measurement] = field(default_factory=dict)
+    measurement_ids: Mapping[str, MeasurementKey] = field(default_factory=dict)
+    retracted: frozenset[str] = frozenset()
+    closed_periods: frozenset[Period] = frozenset()
+    initiatives: Mapping[str, Initiative] = field(default_factory=dict)
+
+    def is_closed(self, period: Period) -> bool:
+        """True when ``period`` or a period containing it is closed."""
+        return any(closed.contains(period) for closed in self.closed_periods)
