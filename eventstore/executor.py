@@ -148,6 +148,11 @@ class CommandExecutor:
     @staticmethod
     def _replayed(appended: AppendResult, state: S) -> ExecutionResult[E, S]:
         return ExecutionResult(
-            [], state, appended.version, appended.position, appended.transaction_id, 1,
+            [],
+            state,
+            appended.version,
+            appended.position,
+            appended.transaction_id,
+            1,
             duplicate=True,
         )

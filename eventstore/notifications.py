@@ -69,6 +69,7 @@ class PostgresHub(LocalHub):
         self._dsn = dsn
         self._conn: Any = None
         self._lock = asyncio.Lock()
+        self._was_connected = False
 
     @property
     def connection(self) -> Any:
@@ -91,8 +92,10 @@ class PostgresHub(LocalHub):
                 return
             conn.add_termination_listener(self._on_termination)
             self._conn = conn
-            # Anything committed while we were not listening: wake readers to poll once.
-            self.notify()
+            if self._was_connected:
+                # Events may have committed while we were not listening: readers poll once.
+                self.notify()
+            self._was_connected = True
 
     def _on_notification(self, *_: object) -> None:
         self.notify()
@@ -105,5 +108,6 @@ class PostgresHub(LocalHub):
     async def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
+            conn.remove_termination_listener(self._on_termination)
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)

@@ -42,13 +42,13 @@ def to_asyncpg_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` URLs as well as ``postgresql+asyncpg://``."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError(f"not a PostgreSQL URL: {url!r}")
 
 
 def to_libpq_url(url: str) -> str:
     """The plain ``postgresql://`` form asyncpg.connect accepts."""
-    return "postgresql://" + to_asyncpg_url(url)[len("postgresql+asyncpg://"):]
+    return "postgresql://" + to_asyncpg_url(url)[len("postgresql+asyncpg://") :]
 
 
 class PostgresEventStore(SqlEventStore):
@@ -65,8 +65,9 @@ class PostgresEventStore(SqlEventStore):
         self._hub = PostgresHub(to_libpq_url(engine.url.render_as_string(hide_password=False)))
 
     @classmethod
-    def from_url(cls, url: str, *, upcasters: UpcasterRegistry | None = None,
-                 pool_size: int = 10) -> PostgresEventStore:
+    def from_url(
+        cls, url: str, *, upcasters: UpcasterRegistry | None = None, pool_size: int = 10
+    ) -> PostgresEventStore:
         return cls(create_postgres_engine(url, pool_size=pool_size), upcasters=upcasters)
 
     @property
@@ -88,9 +89,7 @@ class PostgresEventStore(SqlEventStore):
     def _committed(self) -> None:
         self._hub.notify()
 
-    def _feed_query(
-        self, after: FeedPosition, tenant_id: str | None, limit: int
-    ) -> sa.Select[Any]:
+    def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
         after_tx = sa.bindparam("after_tx", after.transaction_id, type_=Xid8())
         query = (
             sa.select(*_COLUMNS)

@@ -137,7 +137,8 @@ class SqlEventStore:
             except IntegrityError as exc:
                 message = str(exc.orig)
                 if "idempotency" in message:
-                    assert idempotency_key is not None and fingerprint is not None
+                    assert idempotency_key is not None
+                    assert fingerprint is not None
                     found = await self._replay_idempotent(tenant_id, idempotency_key, fingerprint)
                     if found is not None:
                         return found
@@ -161,9 +162,7 @@ class SqlEventStore:
         new_events: Sequence[NewEvent],
         metadata: Metadata,
     ) -> tuple[AppendResult, list[RecordedEvent]]:
-        tail = (
-            await conn.execute(_TAIL, {"tenant_id": tenant_id, "stream_id": stream_id})
-        ).first()
+        tail = (await conn.execute(_TAIL, {"tenant_id": tenant_id, "stream_id": stream_id})).first()
         current = tail.version if tail is not None else 0
         previous_hash = tail.hash if tail is not None else GENESIS
         if expected_version is NO_STREAM:
@@ -223,9 +222,7 @@ class SqlEventStore:
                 metadata=new.metadata or metadata,
                 hash=row["hash"],
             )
-            for row, new, (position, transaction_id) in zip(
-                rows, new_events, returned, strict=True
-            )
+            for row, new, (position, transaction_id) in zip(rows, new_events, returned, strict=True)
         ]
         last = recorded[-1]
         result = AppendResult(
@@ -354,9 +351,7 @@ class SqlEventStore:
             rows = (await conn.execute(query)).all()
         return [self._to_recorded(row) for row in rows]
 
-    def _feed_query(
-        self, after: FeedPosition, tenant_id: str | None, limit: int
-    ) -> sa.Select[Any]:
+    def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
         raise NotImplementedError
 
     async def head(self, tenant_id: str | None = None) -> FeedPosition:
@@ -371,10 +366,11 @@ class SqlEventStore:
             ).first()
         if tail is None:
             return StreamInfo(stream_id, exists=False, version=0, last_position=None)
-        return StreamInfo(stream_id, exists=True, version=tail.version,
-                          last_position=tail.global_position)
+        return StreamInfo(
+            stream_id, exists=True, version=tail.version, last_position=tail.global_position
+        )
 
-    def _to_recorded(self, row: sa.Row[Any]) -> RecordedEvent:
+    def _to_recorded(self, row: Any) -> RecordedEvent:
         schema_version, data = row.schema_version, row.data
         if self.upcasters:
             schema_version, data = self.upcasters.upcast(row.event_type, schema_version, data)
@@ -384,7 +380,8 @@ class SqlEventStore:
             version=row.version,
             position=row.global_position,
             transaction_id=row.transaction_id,
-            event_id=row.event_id if isinstance(row.event_id, uuid.UUID)
+            event_id=row.event_id
+            if isinstance(row.event_id, uuid.UUID)
             else uuid.UUID(str(row.event_id)),
             event_type=row.event_type,
             schema_version=schema_version,

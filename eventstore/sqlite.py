@@ -29,12 +29,19 @@ def create_sqlite_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
     """
     url = to_aiosqlite_url(url)
     read = create_async_engine(
-        url, json_serializer=json_dumps, json_deserializer=json_loads, pool_size=5,
+        url,
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
+        pool_size=5,
         max_overflow=10,
     )
     write = create_async_engine(
-        url, json_serializer=json_dumps, json_deserializer=json_loads, pool_size=1,
-        max_overflow=0, pool_timeout=300,
+        url,
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=300,
     )
     _configure(read, begin="BEGIN")
     _configure(write, begin="BEGIN IMMEDIATE")
@@ -46,7 +53,7 @@ def to_aiosqlite_url(url: str) -> str:
     if url.startswith("sqlite+aiosqlite://"):
         return url
     if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
     raise ValueError(f"not a SQLite URL: {url!r}")
 
 
@@ -99,9 +106,7 @@ class SqliteEventStore(SqlEventStore):
     def _committed(self) -> None:
         self._hub.notify()
 
-    def _feed_query(
-        self, after: FeedPosition, tenant_id: str | None, limit: int
-    ) -> sa.Select[Any]:
+    def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
         query = (
             sa.select(*_COLUMNS)
             .where(events.c.global_position > after.position)

@@ -35,8 +35,12 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 events = sa.Table(
     "events",
     metadata,
-    sa.Column("global_position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-              primary_key=True, autoincrement=True),
+    sa.Column(
+        "global_position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     # xid8 on PostgreSQL, filled by pg_current_xact_id(); always 0 on SQLite.
     sa.Column("transaction_id", sa.BigInteger, nullable=False),
     sa.Column("tenant_id", sa.Text, nullable=False),

@@ -44,8 +44,6 @@ class UpcasterRegistry:
             try:
                 data = step(dict(data))
             except Exception as exc:
-                raise UpcastError(
-                    f"upcasting {event_type} from v{version} failed: {exc}"
-                ) from exc
+                raise UpcastError(f"upcasting {event_type} from v{version} failed: {exc}") from exc
             version += 1
         return version, data
