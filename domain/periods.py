@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import GetCoreSchemaHandler
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from domain.errors import DomainError, reject
@@ -240,6 +241,24 @@ class Period:
             ),
             serialization=core_schema.plain_serializer_function_ser_schema(str),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """JSON Schema: a string like ``2026-03``, ``2026-Q1`` or ``2026``."""
+        return _period_json_schema(schema, handler)
+
+
+def _period_json_schema(
+    schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+) -> JsonSchemaValue:
+    return {
+        "type": "string",
+        "pattern": _PATTERN.pattern,
+        "examples": ["2026-03", "2026-Q1", "2026"],
+        "description": "A calendar month, quarter or year.",
+    }
 
 
 def _parse_for_pydantic(value: object) -> Period:

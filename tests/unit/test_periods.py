@@ -136,3 +136,8 @@ def test_a_period_sorts_after_everything_it_contains(period: Period) -> None:
     for month in period.months():
         assert period.contains(month)
         assert month <= period
+
+
+def test_a_period_field_has_a_string_json_schema() -> None:
+    schema = _Holder.model_json_schema()["properties"]["period"]
+    assert schema["type"] == "string"
