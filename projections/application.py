@@ -1,0 +1,68 @@
+"""Executing domain commands: the right stream and decider, inline read models."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from domain.commands import Command
+from domain.events import Event
+from domain.organization import OrganizationCommand, organization_decider
+from domain.scorecard import scorecard_decider
+from domain.scorecard.commands import ScorecardCommand
+from eventstore import Metadata
+from eventstore.executor import CommandExecutor, ExecutionResult
+from eventstore.store import EventStore
+from projections.codec import codec
+from projections.projection import Inline
+from projections.read_models import ReadModelProjection
+
+ORGANIZATION_STREAM = "organization"
+
+
+def stream_of(command: Command) -> str:
+    """The stream a command acts on: the tenant's organization, or one scorecard."""
+    if isinstance(command, OrganizationCommand):
+        return ORGANIZATION_STREAM
+    if isinstance(command, ScorecardCommand):
+        return f"scorecard-{command.scorecard_id}"
+    raise TypeError(f"no stream for command {type(command).__name__}")
+
+
+def fingerprint(command: Command) -> str:
+    """What identifies a request for idempotency: the command's type and content."""
+    body = type(command).__name__ + ":" + command.model_dump_json()
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+class Ledger:
+    """Runs commands through the store's executor with the read models updated inline."""
+
+    def __init__(self, store: EventStore, *, max_attempts: int = 5) -> None:
+        self.store = store
+        self.executor = CommandExecutor(store, max_attempts=max_attempts)
+        self.inline = (Inline(ReadModelProjection()),)
+
+    async def execute(
+        self,
+        tenant_id: str,
+        command: Command,
+        metadata: Metadata,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ExecutionResult[Event, Any]:
+        """Execute ``command``; DomainErrors propagate and nothing is written then."""
+        decider: Any = (
+            organization_decider if isinstance(command, OrganizationCommand) else scorecard_decider
+        )
+        return await self.executor.execute(
+            tenant_id,
+            stream_of(command),
+            command,
+            decider,
+            codec,
+            metadata,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint(command) if idempotency_key else None,
+            inline=self.inline,
+        )

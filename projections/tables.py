@@ -1,0 +1,254 @@
+"""Read-model tables (created by the Alembic migrations, never by the code).
+
+Versioned tables keep every version of a row with the system-time interval in which it was
+current: from (time, global position, transaction id) and to (time, position; NULL while
+current), who changed it, with which event and why, and likewise for the change that ended
+it. "As of" a moment is an indexed filter on that interval. Every row carries the tenant and
+the projection generation it belongs to (a rebuild writes the next generation, then
+switches readers over).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eventstore.tables import UTCDateTime
+
+metadata = sa.MetaData()
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+SYSTEM_COLUMNS = (
+    "row_id",
+    "generation",
+    "tenant_id",
+    "sys_from_time",
+    "sys_from_pos",
+    "sys_from_tx",
+    "sys_to_time",
+    "sys_to_pos",
+    "changed_by",
+    "change_event",
+    "change_reason",
+    "ended_by",
+    "end_event",
+    "end_reason",
+)
+
+
+def _versioned(name: str, *columns: sa.Column[object]) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("row_id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("generation", sa.Integer, nullable=False),
+        sa.Column("tenant_id", sa.Text, nullable=False),
+        *columns,
+        sa.Column("sys_from_time", UTCDateTime, nullable=False),
+        sa.Column("sys_from_pos", sa.BigInteger, nullable=False),
+        sa.Column("sys_from_tx", sa.BigInteger, nullable=False),
+        sa.Column("sys_to_time", UTCDateTime),
+        sa.Column("sys_to_pos", sa.BigInteger),
+        sa.Column("changed_by", sa.Text, nullable=False),
+        sa.Column("change_event", sa.Text, nullable=False),
+        sa.Column("change_reason", sa.Text),
+        sa.Column("ended_by", sa.Text),
+        sa.Column("end_event", sa.Text),
+        sa.Column("end_reason", sa.Text),
+    )
+
+
+def _text(name: str, nullable: bool = False) -> sa.Column[object]:
+    return sa.Column(name, sa.Text, nullable=nullable)
+
+
+def _float(name: str, nullable: bool = False) -> sa.Column[object]:
+    return sa.Column(name, sa.Float, nullable=nullable)
+
+
+def _int(name: str) -> sa.Column[object]:
+    return sa.Column(name, sa.Integer, nullable=False)
+
+
+def _bool(name: str) -> sa.Column[object]:
+    return sa.Column(name, sa.Boolean, nullable=False)
+
+
+organizations = _versioned(
+    "rm_organizations",
+    _text("organization_id"),
+    _text("name"),
+    _int("fiscal_year_start_month"),
+    _float("cap"),
+    _float("green"),
+    _float("amber"),
+)
+teams = _versioned(
+    "rm_teams", _text("team_id"), _text("name"), _text("parent_team_id", True), _bool("archived")
+)
+scorecards = _versioned(
+    "rm_scorecards", _text("scorecard_id"), _text("team_id"), _text("name"), _text("description")
+)
+perspectives = _versioned(
+    "rm_perspectives",
+    _text("scorecard_id"),
+    _text("perspective_id"),
+    _text("name"),
+    _float("weight"),
+    _int("position"),
+)
+objectives = _versioned(
+    "rm_objectives",
+    _text("scorecard_id"),
+    _text("objective_id"),
+    _text("perspective_id"),
+    _text("title"),
+    _text("description"),
+    _text("owner"),
+    _float("weight"),
+    _bool("retired"),
+    _text("parent_scorecard_id", True),
+    _text("parent_objective_id", True),
+)
+objective_links = _versioned(
+    "rm_objective_links",
+    _text("scorecard_id"),
+    _text("source_objective_id"),
+    _text("target_objective_id"),
+)
+kpis = _versioned(
+    "rm_kpis",
+    _text("scorecard_id"),
+    _text("kpi_id"),
+    _text("objective_id"),
+    _text("name"),
+    _text("description"),
+    _text("unit"),
+    _text("direction"),
+    _float("range_low", True),
+    _float("range_high", True),
+    _text("frequency"),
+    _text("aggregation"),
+    _text("kind"),
+    _text("owner"),
+    _float("weight"),
+    _float("green", True),
+    _float("amber", True),
+    _bool("retired"),
+)
+targets = _versioned(
+    "rm_targets",
+    _text("scorecard_id"),
+    _text("kpi_id"),
+    _text("period"),
+    _int("period_start"),
+    _int("period_end"),
+    _bool("effective_from"),
+    _float("value"),
+    _float("baseline", True),
+    _float("stretch", True),
+)
+measurements = _versioned(
+    "rm_measurements",
+    _text("scorecard_id"),
+    _text("kpi_id"),
+    _text("measurement_id"),
+    _text("period"),
+    _int("period_start"),
+    _int("period_end"),
+    _float("value", True),
+    _bool("not_available"),
+    _text("source_system"),
+    _text("external_reference"),
+    _text("note"),
+    _text("supersedes", True),
+    _text("end_kind", True),
+)
+initiatives = _versioned(
+    "rm_initiatives",
+    _text("scorecard_id"),
+    _text("initiative_id"),
+    _text("title"),
+    sa.Column("objective_ids", sa.JSON, nullable=False),
+    _text("owner"),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    _text("status"),
+    _int("progress"),
+)
+period_closes = _versioned(
+    "rm_period_closes",
+    _text("scorecard_id"),
+    _text("period"),
+    _int("period_start"),
+    _int("period_end"),
+)
+
+READ_MODEL_TABLES = (
+    organizations,
+    teams,
+    scorecards,
+    perspectives,
+    objectives,
+    objective_links,
+    kpis,
+    targets,
+    measurements,
+    initiatives,
+    period_closes,
+)
+
+period_snapshots = sa.Table(
+    "rm_period_snapshots",
+    metadata,
+    sa.Column("row_id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("tenant_id", sa.Text, nullable=False),
+    sa.Column("scorecard_id", sa.Text, nullable=False),
+    sa.Column("period", sa.Text, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=False),
+    sa.Column("closed_position", sa.BigInteger, nullable=False),
+    sa.Column("closed_by", sa.Text, nullable=False),
+    sa.Column("snapshot", sa.JSON, nullable=False),
+    sa.Column("reopened_at", UTCDateTime),
+    sa.Column("reopened_by", sa.Text),
+    sa.Column("reopen_reason", sa.Text),
+)
+
+audit = sa.Table(
+    "rm_audit",
+    metadata,
+    sa.Column("row_id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("tenant_id", sa.Text, nullable=False),
+    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("stream_id", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("entity_type", sa.Text, nullable=False),
+    sa.Column("entity_id", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("source_system", sa.Text),
+    sa.Column("correlation_id", sa.Text),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+generations = sa.Table(
+    "projection_generations",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("generation", sa.Integer, nullable=False),
+)
+
+checkpoints = sa.Table(
+    "projection_checkpoints",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,114 @@
+"""Writing versioned rows: every change closes the current version and opens a new one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from eventstore import RecordedEvent
+from projections.tables import SYSTEM_COLUMNS
+
+
+class ProjectionError(Exception):
+    """An event does not fit the read model (a bug or a log the model cannot follow)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Where a change comes from: the event, its place in the log, who and why."""
+
+    generation: int
+    tenant_id: str
+    time: datetime
+    position: int
+    transaction_id: int
+    actor: str
+    event_type: str
+    reason: str | None
+
+    @classmethod
+    def of(cls, event: RecordedEvent, generation: int, reason: str | None) -> Change:
+        return cls(
+            generation=generation,
+            tenant_id=event.tenant_id,
+            time=event.metadata.recorded_at,
+            position=event.position,
+            transaction_id=event.transaction_id,
+            actor=event.metadata.actor,
+            event_type=event.event_type,
+            reason=reason if reason is not None else event.metadata.reason,
+        )
+
+
+def current(table: sa.Table, change: Change, key: dict[str, Any]) -> sa.ColumnElement[bool]:
+    """The filter for the current version of the rows matching ``key``."""
+    return sa.and_(
+        table.c.tenant_id == change.tenant_id,
+        table.c.generation == change.generation,
+        table.c.sys_to_pos.is_(None),
+        *(table.c[name] == value for name, value in key.items()),
+    )
+
+
+async def insert(
+    conn: AsyncConnection, table: sa.Table, change: Change, values: dict[str, Any]
+) -> None:
+    """Open a new current version with ``values``."""
+    await conn.execute(
+        table.insert(),
+        {
+            **values,
+            "generation": change.generation,
+            "tenant_id": change.tenant_id,
+            "sys_from_time": change.time,
+            "sys_from_pos": change.position,
+            "sys_from_tx": change.transaction_id,
+            "changed_by": change.actor,
+            "change_event": change.event_type,
+            "change_reason": change.reason,
+        },
+    )
+
+
+async def close(
+    conn: AsyncConnection,
+    table: sa.Table,
+    change: Change,
+    key: dict[str, Any],
+    **extra: Any,
+) -> int:
+    """End the current version of the rows matching ``key``; return how many ended."""
+    result = await conn.execute(
+        table.update()
+        .where(current(table, change, key))
+        .values(
+            sys_to_time=change.time,
+            sys_to_pos=change.position,
+            ended_by=change.actor,
+            end_event=change.event_type,
+            end_reason=change.reason,
+            **extra,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def replace(
+    conn: AsyncConnection,
+    table: sa.Table,
+    change: Change,
+    key: dict[str, Any],
+    changes: dict[str, Any],
+) -> None:
+    """Close the current version of one entity and open a new one with ``changes`` applied."""
+    row = (await conn.execute(sa.select(table).where(current(table, change, key)))).first()
+    if row is None:
+        raise ProjectionError(f"{table.name}: no current row for {key} ({change.event_type})")
+    values = {k: v for k, v in row._mapping.items() if k not in SYSTEM_COLUMNS}
+    values.update(changes)
+    await close(conn, table, change, key)
+    await insert(conn, table, change, values)
