@@ -89,16 +89,24 @@ class PostgresEventStore(SqlEventStore):
     def _committed(self) -> None:
         self._hub.notify()
 
-    def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
+    def _after(self, after: FeedPosition) -> sa.ColumnElement[bool]:
         after_tx = sa.bindparam("after_tx", after.transaction_id, type_=Xid8())
+        return sa.tuple_(events.c.transaction_id, events.c.global_position) > sa.tuple_(
+            after_tx, sa.literal(after.position)
+        )
+
+    def _feed_order(self) -> tuple[sa.ColumnElement[Any], ...]:
+        return (events.c.transaction_id, events.c.global_position)
+
+    async def lock_appends(self, conn: AsyncConnection) -> None:
+        # SHARE conflicts with the ROW EXCLUSIVE lock every INSERT takes, not with reads.
+        await conn.execute(sa.text("LOCK TABLE events IN SHARE MODE"))
+
+    def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
         query = (
             sa.select(*_COLUMNS)
-            .where(
-                sa.tuple_(events.c.transaction_id, events.c.global_position)
-                > sa.tuple_(after_tx, sa.literal(after.position)),
-                events.c.transaction_id < _XMIN,
-            )
-            .order_by(events.c.transaction_id, events.c.global_position)
+            .where(self._after(after), events.c.transaction_id < _XMIN)
+            .order_by(*self._feed_order())
             .limit(limit)
         )
         if tenant_id is not None:

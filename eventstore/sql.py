@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -354,6 +354,42 @@ class SqlEventStore:
     def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
         raise NotImplementedError
 
+    def _after(self, after: FeedPosition) -> sa.ColumnElement[bool]:
+        raise NotImplementedError
+
+    def _feed_order(self) -> tuple[sa.ColumnElement[Any], ...]:
+        raise NotImplementedError
+
+    async def lock_appends(self, conn: AsyncConnection) -> None:
+        """Within ``conn``'s write transaction, wait for in-flight appends to finish and keep
+        new ones out until it ends (a projection switching generations needs this)."""
+
+    async def read_committed(
+        self, conn: AsyncConnection, after: FeedPosition, *, limit: int = 1000
+    ) -> list[RecordedEvent]:
+        """Like :meth:`read_feed`, on ``conn``, without the in-flight filter: only for use
+        after :meth:`lock_appends`, when every append has committed."""
+        query = (
+            sa.select(*_COLUMNS)
+            .where(self._after(after))
+            .order_by(*self._feed_order())
+            .limit(limit)
+        )
+        rows = (await conn.execute(query)).all()
+        return [self._to_recorded(row) for row in rows]
+
+    async def feed_lag(self, after: FeedPosition) -> tuple[int, datetime | None]:
+        """How many feed events follow ``after`` and when the oldest of them was recorded."""
+        query = (
+            self._feed_query(after, None, 1)
+            .with_only_columns(sa.func.count(), sa.func.min(events.c.recorded_at))
+            .order_by(None)
+            .limit(None)
+        )
+        async with self.engine.connect() as conn:
+            count, oldest = (await conn.execute(query)).one()
+        return int(count), oldest
+
     async def head(self, tenant_id: str | None = None) -> FeedPosition:
         """The feed position of the newest event a feed reader can see now."""
         raise NotImplementedError
@@ -440,6 +476,4 @@ class SqlEventStore:
 
 
 def _now() -> datetime:
-    from datetime import UTC
-
     return datetime.now(UTC)

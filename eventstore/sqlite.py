@@ -106,11 +106,17 @@ class SqliteEventStore(SqlEventStore):
     def _committed(self) -> None:
         self._hub.notify()
 
+    def _after(self, after: FeedPosition) -> sa.ColumnElement[bool]:
+        return events.c.global_position > after.position
+
+    def _feed_order(self) -> tuple[sa.ColumnElement[Any], ...]:
+        return (events.c.global_position,)
+
     def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
         query = (
             sa.select(*_COLUMNS)
-            .where(events.c.global_position > after.position)
-            .order_by(events.c.global_position)
+            .where(self._after(after))
+            .order_by(*self._feed_order())
             .limit(limit)
         )
         if tenant_id is not None:

@@ -17,8 +17,11 @@ FIRST_GENERATION = 1
 class Projection(Protocol):
     """A named set of tables kept by handlers that are safe to replay from the log."""
 
-    name: str
-    tables: tuple[sa.Table, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tables(self) -> tuple[sa.Table, ...]: ...
 
     async def apply(
         self, conn: AsyncConnection, events: Sequence[RecordedEvent], generation: int

@@ -94,7 +94,7 @@ async def close(
             **extra,
         )
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 async def replace(

@@ -1,0 +1,67 @@
+"""Projection checkpoints, written in the same transaction as the projection's effects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from eventstore import START, FeedPosition
+from projections.tables import checkpoints
+
+
+class CheckpointMoved(Exception):
+    """Another runner advanced the checkpoint first; this batch must not commit."""
+
+
+async def load(conn: AsyncConnection, name: str) -> FeedPosition:
+    """The feed position after which projection ``name`` has not applied anything."""
+    row = (await conn.execute(sa.select(checkpoints).where(checkpoints.c.name == name))).first()
+    return START if row is None else FeedPosition(row.transaction_id, row.position)
+
+
+async def advance(
+    conn: AsyncConnection, name: str, expected: FeedPosition, new: FeedPosition
+) -> None:
+    """Move the checkpoint from ``expected`` to ``new``, or raise CheckpointMoved."""
+    now = datetime.now(UTC)
+    if expected == START:
+        existing = await load(conn, name)
+        if existing != START:
+            raise CheckpointMoved(name)
+        await conn.execute(
+            checkpoints.insert(),
+            {
+                "name": name,
+                "transaction_id": new.transaction_id,
+                "position": new.position,
+                "updated_at": now,
+            },
+        )
+        return
+    result = await conn.execute(
+        checkpoints.update()
+        .where(
+            checkpoints.c.name == name,
+            checkpoints.c.transaction_id == expected.transaction_id,
+            checkpoints.c.position == expected.position,
+        )
+        .values(transaction_id=new.transaction_id, position=new.position, updated_at=now)
+    )
+    if result.rowcount != 1:
+        raise CheckpointMoved(name)
+
+
+async def store(conn: AsyncConnection, name: str, position: FeedPosition) -> None:
+    """Set the checkpoint unconditionally (a rebuild's switch-over)."""
+    await conn.execute(checkpoints.delete().where(checkpoints.c.name == name))
+    await conn.execute(
+        checkpoints.insert(),
+        {
+            "name": name,
+            "transaction_id": position.transaction_id,
+            "position": position.position,
+            "updated_at": datetime.now(UTC),
+        },
+    )

@@ -1,0 +1,103 @@
+"""One active runner per projection across processes.
+
+PostgreSQL: a session advisory lock held on a dedicated connection; when the process dies
+its session ends, the lock is released and a standby takes over on its next try.
+SQLite: an exclusive ``flock`` on a file beside the database, released by the kernel when
+the process dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+from pathlib import Path
+from typing import IO, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+class Leadership(Protocol):
+    async def try_acquire(self) -> bool:
+        """Become the active runner if no one else is; True when this instance leads."""
+        ...
+
+    async def release(self) -> None: ...
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a projection name."""
+    digest = hashlib.sha256(f"scoreledger.projection:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class AdvisoryLockLeadership:
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
+        self._engine = engine
+        self._key = lock_key(name)
+        self._conn: AsyncConnection | None = None
+
+    async def try_acquire(self) -> bool:
+        if self._conn is not None:
+            return True
+        conn = await self._engine.connect()
+        try:
+            got = (
+                await conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key})
+            ).scalar()
+            await conn.commit()
+        except BaseException:
+            await conn.close()
+            raise
+        if got:
+            self._conn = conn
+            return True
+        await conn.close()
+        return False
+
+    async def release(self) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        with contextlib.suppress(Exception):
+            await conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+            await conn.commit()
+        await conn.close()
+
+
+class FileLockLeadership:
+    def __init__(self, database_file: str, name: str) -> None:
+        self._path = Path(f"{database_file}.{name}.lock")
+        self._file: IO[bytes] | None = None
+
+    async def try_acquire(self) -> bool:
+        if self._file is not None:
+            return True
+        handle = self._path.open("ab")  # held open while this instance leads
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.write(f"{os.getpid()}\n".encode())
+        handle.flush()
+        self._file = handle
+        return True
+
+    async def release(self) -> None:
+        if self._file is not None:
+            handle, self._file = self._file, None
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
+
+
+def leadership_for(engine: AsyncEngine, name: str) -> Leadership:
+    """The right kind of leadership for the engine's database."""
+    if engine.dialect.name == "postgresql":
+        return AdvisoryLockLeadership(engine, name)
+    database = engine.url.database
+    if not database or database == ":memory:":
+        raise ValueError("async projections on SQLite need a database file")
+    return FileLockLeadership(database, name)

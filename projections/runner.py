@@ -1,0 +1,97 @@
+"""The async lifecycle: follow the gap-safe feed, apply batches, checkpoint atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+
+from eventstore.sql import SqlEventStore
+from projections import checkpoints
+from projections.leadership import Leadership, leadership_for
+from projections.projection import Projection, live_generation
+
+log = structlog.get_logger(__name__)
+
+
+class ProjectionRunner:
+    """Keeps one async projection up to date.
+
+    Each batch is applied and the checkpoint advanced in one transaction, so a crash at any
+    point loses nothing and applies nothing twice. The checkpoint update is conditional on the
+    checkpoint the batch started from: should two runners ever both run, one batch rolls back.
+    Only the instance holding the projection's leadership runs; others wait and take over.
+    """
+
+    def __init__(
+        self,
+        store: SqlEventStore,
+        projection: Projection,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        takeover_interval: float = 1.0,
+        leadership: Leadership | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.store = store
+        self.projection = projection
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.takeover_interval = takeover_interval
+        self.leadership = leadership or leadership_for(store.engine, projection.name)
+        self.on_batch = on_batch
+        self.active = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Apply the next batch, if any; return how many events it held."""
+        name = self.projection.name
+        async with self.store.engine.connect() as conn:
+            checkpoint = await checkpoints.load(conn, name)
+        events = await self.store.read_feed(checkpoint, limit=self.batch_size)
+        if not events:
+            return 0
+        try:
+            async with self.store.write_engine.begin() as conn:
+                generation = await live_generation(conn, name)
+                await self.projection.apply(conn, events, generation)
+                await checkpoints.advance(conn, name, checkpoint, events[-1].feed_position)
+        except (checkpoints.CheckpointMoved, IntegrityError):
+            log.info("checkpoint_moved", projection=name)
+            return 0
+        if self.on_batch is not None:
+            self.on_batch(len(events))
+        return len(events)
+
+    async def catch_up(self) -> int:
+        """Apply batches until the feed has nothing more; return how many events."""
+        total = 0
+        while count := await self.run_once():
+            total += count
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Wait for leadership, then follow the feed until ``stop`` is set."""
+        try:
+            while not stop.is_set():
+                if await self.leadership.try_acquire():
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.takeover_interval)
+            if stop.is_set():
+                return
+            self.active.set()
+            log.info("projection_runner_active", projection=self.projection.name)
+            waiter = self.store.waiter()
+            while not stop.is_set():
+                if await self.run_once():
+                    continue
+                await waiter.wait(timeout=self.poll_interval)
+        finally:
+            self.active.clear()
+            await self.leadership.release()
