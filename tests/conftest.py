@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,10 +40,10 @@ def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabase
 
 
 @pytest.fixture
-async def postgres_url(postgres_databases: PostgresDatabases) -> AsyncIterator[str]:
-    url = await postgres_databases.fresh()
+def postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
+    url = asyncio.run(postgres_databases.fresh())
     yield url
-    await postgres_databases.drop(url)
+    asyncio.run(postgres_databases.drop(url))
 
 
 @pytest.fixture
