@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,16 +27,18 @@ class Metadata:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe form, as stored."""
-        return {
+        """Plain JSON-safe form, as stored (fields without a value are left out)."""
+        stored: dict[str, Any] = {
             "actor": self.actor,
             "recorded_at": self.recorded_at.isoformat(),
-            "correlation_id": self.correlation_id,
-            "causation_id": self.causation_id,
-            "source_system": self.source_system,
-            "reason": self.reason,
-            "extra": self.extra,
         }
+        for name in ("correlation_id", "causation_id", "source_system", "reason"):
+            value = getattr(self, name)
+            if value is not None:
+                stored[name] = value
+        if self.extra:
+            stored["extra"] = self.extra
+        return stored
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Metadata:
@@ -102,9 +106,12 @@ class FeedPosition:
 START = FeedPosition(0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """An event as stored, after upcasting to its current schema version."""
+class RecordedEvent(NamedTuple):
+    """An event as stored, after upcasting to its current schema version.
+
+    A named tuple, so reading a large feed stays cheap; the metadata is decoded from its
+    stored JSON when first asked for.
+    """
 
     tenant_id: str
     stream_id: str
@@ -115,8 +122,15 @@ class RecordedEvent:
     event_type: str
     schema_version: int
     data: dict[str, Any]
-    metadata: Metadata
+    stored_metadata: Metadata | dict[str, Any] | str
     hash: str
+
+    @property
+    def metadata(self) -> Metadata:
+        raw = self.stored_metadata
+        if isinstance(raw, Metadata):
+            return raw
+        return Metadata.from_dict(orjson.loads(raw) if isinstance(raw, str) else raw)
 
     @property
     def feed_position(self) -> FeedPosition:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -61,15 +62,38 @@ class PostgresHub(LocalHub):
     """LISTENs on a dedicated asyncpg connection; reconnects on the next wait if it dropped.
 
     A dropped connection never stalls a reader: waits always end on their timeout, and the
-    reader polls the feed then.
+    reader polls the feed then. Writers :meth:`publish` after they commit, outside their
+    transaction (a NOTIFY inside it would serialise every commit on the notification queue's
+    lock); publishes that arrive while one is on its way are folded into one more.
     """
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, send: Callable[[], Awaitable[None]]) -> None:
         super().__init__()
         self._dsn = dsn
+        self._send = send
         self._conn: Any = None
         self._lock = asyncio.Lock()
         self._was_connected = False
+        self._publishing: asyncio.Task[None] | None = None
+        self._again = False
+
+    def publish(self) -> None:
+        """Wake local waiters now and other processes' waiters through NOTIFY."""
+        self.notify()
+        if self._publishing is not None and not self._publishing.done():
+            self._again = True
+            return
+        self._publishing = asyncio.get_running_loop().create_task(self._publish())
+
+    async def _publish(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self._send()
+            except Exception as exc:  # readers fall back to polling
+                log.warning("notify_failed", error=str(exc))
+            if not self._again:
+                return
 
     @property
     def connection(self) -> Any:
@@ -106,6 +130,9 @@ class PostgresHub(LocalHub):
         self.notify()
 
     async def close(self) -> None:
+        if self._publishing is not None:
+            with contextlib.suppress(Exception):
+                await self._publishing
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.remove_termination_listener(self._on_termination)

@@ -2,20 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+import asyncpg
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from eventstore.envelope import START, FeedPosition
+from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
 from eventstore.jsoncodec import json_dumps, json_loads
-from eventstore.notifications import LocalWaiter, PostgresHub
-from eventstore.sql import _COLUMNS, SqlEventStore
-from eventstore.store import Waiter
+from eventstore.notifications import CHANNEL, LocalWaiter, PostgresHub
+from eventstore.sql import (
+    _COLUMNS,
+    AppendRequest,
+    SqlEventStore,
+    UniqueViolation,
+    idempotency_row,
+)
+from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry
 
 _XMIN = sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot())
+
+# The hot paths (append, feed and stream reads) talk to asyncpg directly: the same SQL the
+# SQLAlchemy path would send, without its per-statement overhead.
+_SELECT = (
+    "SELECT global_position, transaction_id, tenant_id, stream_id, version, event_id, "
+    "event_type, schema_version, data, metadata, hash FROM events "
+)
+_TAIL_SQL = (
+    "SELECT version, hash FROM events WHERE tenant_id = $1 AND stream_id = $2 "
+    "ORDER BY version DESC LIMIT 1"
+)
+_INSERT_ONE_SQL = (
+    "INSERT INTO events (tenant_id, stream_id, version, event_id, event_type, schema_version, "
+    "data, metadata, recorded_at, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+    "RETURNING global_position, transaction_id"
+)
+_INSERT_MANY_SQL = (
+    "INSERT INTO events (tenant_id, stream_id, version, event_id, event_type, schema_version, "
+    "data, metadata, recorded_at, hash) "
+    "SELECT $1, $2, v, i, t, s, d::json, m::json, r, h FROM unnest("
+    "$3::int[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], "
+    "$9::timestamptz[], $10::text[]) AS u(v, i, t, s, d, m, r, h) ORDER BY v "
+    "RETURNING version, global_position, transaction_id"
+)
+_REMEMBER_SQL = (
+    "INSERT INTO idempotency_keys (tenant_id, key, request_hash, stream_id, first_version, "
+    "last_version, last_position, transaction_id, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+)
+_FEED_SQL = (
+    _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
+    "AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    "ORDER BY transaction_id, global_position LIMIT $3"
+)
+_TENANT_FEED_SQL = (
+    _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
+    "AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND tenant_id = $4 "
+    "ORDER BY transaction_id, global_position LIMIT $3"
+)
+_STREAM_SQL = (
+    _SELECT + "WHERE tenant_id = $1 AND stream_id = $2 AND version >= $3 "
+    "AND ($4::int IS NULL OR version <= $4) AND ($5::bigint IS NULL OR global_position <= $5) "
+    "AND ($6::timestamptz IS NULL OR recorded_at <= $6) ORDER BY version"
+)
 
 
 class Xid8(sa.types.UserDefinedType[int]):
@@ -60,34 +115,191 @@ class PostgresEventStore(SqlEventStore):
     serialized. A statement trigger NOTIFYs readers on commit.
     """
 
-    def __init__(self, engine: AsyncEngine, *, upcasters: UpcasterRegistry | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        upcasters: UpcasterRegistry | None = None,
+        pool_size: int = 10,
+    ) -> None:
         super().__init__(engine, upcasters=upcasters)
-        self._hub = PostgresHub(to_libpq_url(engine.url.render_as_string(hide_password=False)))
+        self._dsn = to_libpq_url(engine.url.render_as_string(hide_password=False))
+        self._hub = PostgresHub(self._dsn, self._send_notification)
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()
+
+    async def _driver_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._pool_lock:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(
+                        self._dsn, min_size=1, max_size=self._pool_size
+                    )
+        return self._pool
+
+    async def _append_once(
+        self,
+        request: AppendRequest,
+        remember: tuple[str, str] | None,
+        inline: Sequence[InlineHandler],
+    ) -> AppendResult:
+        if not inline:
+            pool = await self._driver_pool()
+            async with pool.acquire() as driver:
+                return await self._append_on(driver, request, remember)
+        async with self.engine.connect() as conn:
+            # Handlers get a SQLAlchemy connection; its statements join our transaction.
+            driver = (await conn.get_raw_connection()).driver_connection
+            result = await self._append_on(driver, request, remember, conn, inline)
+        return result
+
+    async def _append_on(
+        self,
+        driver: Any,
+        request: AppendRequest,
+        remember: tuple[str, str] | None,
+        conn: AsyncConnection | None = None,
+        inline: Sequence[InlineHandler] = (),
+    ) -> AppendResult:
+        try:
+            async with driver.transaction():
+                tail = await driver.fetchrow(_TAIL_SQL, request.tenant_id, request.stream_id)
+                rows = request.plan(tail[0] if tail else None, tail[1] if tail else None)
+                returned = await self._insert_rows(driver, rows)
+                result, recorded = request.recorded(rows, returned)
+                if remember is not None:
+                    row = idempotency_row(request.tenant_id, *remember, result)
+                    await driver.execute(_REMEMBER_SQL, *row.values())
+                if conn is not None:
+                    try:
+                        for handler in inline:
+                            await handler(conn, recorded)
+                    except BaseException:
+                        # Undo the handlers' part while our transaction is still open.
+                        await conn.rollback()
+                        raise
+                    await conn.commit()
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation.classify(exc.constraint_name or str(exc)) from exc
+        return result
+
+    async def _insert_rows(self, driver: Any, rows: list[dict[str, Any]]) -> list[tuple[int, int]]:
+        if len(rows) == 1:
+            r = rows[0]
+            got = await driver.fetchrow(
+                _INSERT_ONE_SQL,
+                r["tenant_id"],
+                r["stream_id"],
+                r["version"],
+                r["event_id"],
+                r["event_type"],
+                r["schema_version"],
+                r["data"],
+                r["metadata"],
+                r["recorded_at"],
+                r["hash"],
+            )
+            return [(got[0], got[1])]
+        first = rows[0]
+        got = await driver.fetch(
+            _INSERT_MANY_SQL,
+            first["tenant_id"],
+            first["stream_id"],
+            [r["version"] for r in rows],
+            [r["event_id"] for r in rows],
+            [r["event_type"] for r in rows],
+            [r["schema_version"] for r in rows],
+            [r["data"] for r in rows],
+            [r["metadata"] for r in rows],
+            [r["recorded_at"] for r in rows],
+            [r["hash"] for r in rows],
+        )
+        by_version = {g[0]: (g[1], g[2]) for g in got}
+        return [by_version[r["version"]] for r in rows]
+
+    def _from_driver(self, row: Any) -> RecordedEvent:
+        data = orjson.loads(row[8])
+        schema_version = row[7]
+        if self.upcasters:
+            schema_version, data = self.upcasters.upcast(row[6], schema_version, data)
+        return RecordedEvent(
+            row[2],
+            row[3],
+            row[4],
+            row[0],
+            row[1],
+            row[5],
+            row[6],
+            schema_version,
+            data,
+            row[9],
+            row[10],
+        )
+
+    async def read_feed(
+        self,
+        after: FeedPosition = START,
+        *,
+        tenant_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        pool = await self._driver_pool()
+        async with pool.acquire() as driver:
+            if tenant_id is None:
+                rows = await driver.fetch(_FEED_SQL, after.transaction_id, after.position, limit)
+            else:
+                rows = await driver.fetch(
+                    _TENANT_FEED_SQL, after.transaction_id, after.position, limit, tenant_id
+                )
+        return [self._from_driver(row) for row in rows]
+
+    async def read_stream(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        as_of_position: int | None = None,
+        as_of_time: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        pool = await self._driver_pool()
+        async with pool.acquire() as driver:
+            rows = await driver.fetch(
+                _STREAM_SQL,
+                tenant_id,
+                stream_id,
+                from_version,
+                to_version,
+                as_of_position,
+                as_of_time,
+            )
+        return [self._from_driver(row) for row in rows]
 
     @classmethod
     def from_url(
         cls, url: str, *, upcasters: UpcasterRegistry | None = None, pool_size: int = 10
     ) -> PostgresEventStore:
-        return cls(create_postgres_engine(url, pool_size=pool_size), upcasters=upcasters)
+        return cls(
+            create_postgres_engine(url, pool_size=pool_size),
+            upcasters=upcasters,
+            pool_size=pool_size,
+        )
 
     @property
     def hub(self) -> PostgresHub:
         return self._hub
 
-    async def _insert(
-        self, conn: AsyncConnection, rows: list[dict[str, Any]]
-    ) -> list[tuple[int, int]]:
-        statement = events.insert().returning(
-            events.c.global_position, events.c.transaction_id, sort_by_parameter_order=True
-        )
-        if len(rows) == 1:
-            result = await conn.execute(statement, rows[0])
-        else:
-            result = await conn.execute(statement, rows)
-        return [(r.global_position, r.transaction_id) for r in result]
-
     def _committed(self) -> None:
-        self._hub.notify()
+        self._hub.publish()
+
+    async def _send_notification(self) -> None:
+        pool = await self._driver_pool()
+        async with pool.acquire() as driver:
+            await driver.execute(f"NOTIFY {CHANNEL}")
 
     def _after(self, after: FeedPosition) -> sa.ColumnElement[bool]:
         after_tx = sa.bindparam("after_tx", after.transaction_id, type_=Xid8())
@@ -131,4 +343,7 @@ class PostgresEventStore(SqlEventStore):
 
     async def close(self) -> None:
         await self._hub.close()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
         await super().close()

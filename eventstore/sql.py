@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from eventstore.errors import (
     EmptyAppend,
     IdempotencyKeyReused,
 )
-from eventstore.hashing import GENESIS, canonical_bytes, chain
+from eventstore.hashing import GENESIS, canonical_bytes_of, canonical_json, chain
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events, idempotency_keys
 from eventstore.upcasting import UpcasterRegistry
@@ -69,6 +70,133 @@ def request_fingerprint(stream_id: str, new_events: Sequence[NewEvent]) -> str:
         option=orjson.OPT_SORT_KEYS,
     )
     return hashlib.sha256(body).hexdigest()
+
+
+class UniqueViolation(Exception):
+    """A unique constraint refused an insert: ``what`` is "version", "event_id" or
+    "idempotency"."""
+
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(detail)
+        self.what = what
+        self.detail = detail
+
+    @classmethod
+    def classify(cls, detail: str) -> UniqueViolation:
+        if "idempotency" in detail:
+            return cls("idempotency", detail)
+        if "event_id" in detail:
+            return cls("event_id", detail)
+        return cls("version", detail)
+
+
+def idempotency_row(
+    tenant_id: str, key: str, fingerprint: str, result: AppendResult
+) -> dict[str, Any]:
+    """The idempotency_keys row remembering ``result`` for ``key``."""
+    return {
+        "tenant_id": tenant_id,
+        "key": key,
+        "request_hash": fingerprint,
+        "stream_id": result.stream_id,
+        "first_version": result.first_version,
+        "last_version": result.version,
+        "last_position": result.position,
+        "transaction_id": result.transaction_id,
+        "created_at": _now(),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AppendRequest:
+    """One append, independent of the backend that performs it."""
+
+    tenant_id: str
+    stream_id: str
+    expected_version: ExpectedVersion
+    events: Sequence[NewEvent]
+    metadata: Metadata
+
+    def plan(self, current: int | None, previous_hash: str | None) -> list[dict[str, Any]]:
+        """Check the expectation against the stream's tail (None: no stream) and build the
+        rows to insert, each chained to the hash before it."""
+        expected = self.expected_version
+        if expected is NO_STREAM or expected == 0:
+            ok = current is None
+        elif expected is ANY:
+            ok = True
+        else:
+            ok = expected == current
+        if not ok:
+            raise ConcurrencyError(self.stream_id, expected, current)
+        version = current or 0
+        digest = previous_hash or GENESIS
+        rows: list[dict[str, Any]] = []
+        metadata_json: dict[int, bytes] = {}
+        for new in self.events:
+            version += 1
+            meta = new.metadata or self.metadata
+            meta_json = metadata_json.get(id(meta))
+            if meta_json is None:
+                meta_json = metadata_json[id(meta)] = canonical_json(meta.to_dict())
+            data_json = canonical_json(new.data)
+            digest = chain(
+                digest,
+                canonical_bytes_of(
+                    tenant_id=self.tenant_id,
+                    stream_id=self.stream_id,
+                    version=version,
+                    event_id=str(new.event_id),
+                    event_type=new.event_type,
+                    schema_version=new.schema_version,
+                    data_json=data_json,
+                    metadata_json=meta_json,
+                ),
+            )
+            rows.append(
+                {
+                    "tenant_id": self.tenant_id,
+                    "stream_id": self.stream_id,
+                    "version": version,
+                    "event_id": new.event_id,
+                    "event_type": new.event_type,
+                    "schema_version": new.schema_version,
+                    "data": data_json.decode(),
+                    "metadata": meta_json.decode(),
+                    "recorded_at": meta.recorded_at,
+                    "hash": digest,
+                }
+            )
+        return rows
+
+    def recorded(
+        self, rows: list[dict[str, Any]], returned: Sequence[tuple[int, int]]
+    ) -> tuple[AppendResult, list[RecordedEvent]]:
+        """The result and the recorded events, given the (position, transaction id) of each
+        inserted row."""
+        recorded = [
+            RecordedEvent(
+                self.tenant_id,
+                self.stream_id,
+                row["version"],
+                position,
+                transaction_id,
+                new.event_id,
+                new.event_type,
+                new.schema_version,
+                new.data,
+                new.metadata or self.metadata,
+                row["hash"],
+            )
+            for row, new, (position, transaction_id) in zip(
+                rows, self.events, returned, strict=True
+            )
+        ]
+        last = recorded[-1]
+        result = AppendResult(
+            self.stream_id, rows[0]["version"], last.version, last.position, last.transaction_id
+        )
+        return result, recorded
 
 
 class SqlEventStore:
@@ -115,124 +243,64 @@ class SqlEventStore:
             raise EmptyAppend(stream_id)
         if isinstance(expected_version, int) and expected_version < 0:
             raise ValueError(f"expected_version must be >= 0, got {expected_version}")
-        fingerprint = None
+        remember = None
         if idempotency_key is not None:
             fingerprint = request_hash or request_fingerprint(stream_id, events)
             found = await self._replay_idempotent(tenant_id, idempotency_key, fingerprint)
             if found is not None:
                 return found
+            remember = (idempotency_key, fingerprint)
+        request = AppendRequest(tenant_id, stream_id, expected_version, events, metadata)
         attempts = _ANY_RETRIES if expected_version is ANY else 1
         for attempt in range(attempts):
             try:
-                async with self.write_engine.begin() as conn:
-                    result, recorded = await self._append_in(
-                        conn, tenant_id, stream_id, expected_version, events, metadata
-                    )
-                    if idempotency_key is not None and fingerprint is not None:
-                        await self._remember(conn, tenant_id, idempotency_key, fingerprint, result)
-                    for handler in inline:
-                        await handler(conn, recorded)
-                self._committed()
-                return result
-            except IntegrityError as exc:
-                message = str(exc.orig)
-                if "idempotency" in message:
-                    assert idempotency_key is not None
-                    assert fingerprint is not None
-                    found = await self._replay_idempotent(tenant_id, idempotency_key, fingerprint)
+                result = await self._append_once(request, remember, inline)
+            except UniqueViolation as exc:
+                if exc.what == "idempotency" and remember is not None:
+                    found = await self._replay_idempotent(tenant_id, *remember)
                     if found is not None:
                         return found
                     raise
-                if "event_id" in message:
-                    raise DuplicateEventId(message) from exc
+                if exc.what == "event_id":
+                    raise DuplicateEventId(exc.detail) from exc
                 if attempt + 1 < attempts:
                     continue
                 info = await self.stream_info(tenant_id, stream_id)
                 raise ConcurrencyError(
                     stream_id, expected_version, info.version if info.exists else None
                 ) from exc
+            self._committed()
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _append_in(
+    async def _append_once(
         self,
-        conn: AsyncConnection,
-        tenant_id: str,
-        stream_id: str,
-        expected_version: ExpectedVersion,
-        new_events: Sequence[NewEvent],
-        metadata: Metadata,
-    ) -> tuple[AppendResult, list[RecordedEvent]]:
-        tail = (await conn.execute(_TAIL, {"tenant_id": tenant_id, "stream_id": stream_id})).first()
-        current = tail.version if tail is not None else 0
-        previous_hash = tail.hash if tail is not None else GENESIS
-        if expected_version is NO_STREAM:
-            ok = tail is None
-        elif expected_version is ANY:
-            ok = True
-        else:
-            ok = expected_version == current
-        if not ok:
-            raise ConcurrencyError(stream_id, expected_version, current if tail else None)
-
-        rows: list[dict[str, Any]] = []
-        for offset, new in enumerate(new_events, start=1):
-            meta = (new.metadata or metadata).to_dict()
-            version = current + offset
-            event_id = str(new.event_id)
-            digest = chain(
-                previous_hash,
-                canonical_bytes(
-                    tenant_id=tenant_id,
-                    stream_id=stream_id,
-                    version=version,
-                    event_id=event_id,
-                    event_type=new.event_type,
-                    schema_version=new.schema_version,
-                    data=new.data,
-                    metadata=meta,
-                ),
-            )
-            previous_hash = digest
-            rows.append(
-                {
-                    "tenant_id": tenant_id,
-                    "stream_id": stream_id,
-                    "version": version,
-                    "event_id": new.event_id,
-                    "event_type": new.event_type,
-                    "schema_version": new.schema_version,
-                    "data": new.data,
-                    "metadata": meta,
-                    "recorded_at": (new.metadata or metadata).recorded_at,
-                    "hash": digest,
-                }
-            )
-        returned = await self._insert(conn, rows)
-        recorded = [
-            RecordedEvent(
-                tenant_id=tenant_id,
-                stream_id=stream_id,
-                version=row["version"],
-                position=position,
-                transaction_id=transaction_id,
-                event_id=new.event_id,
-                event_type=new.event_type,
-                schema_version=new.schema_version,
-                data=new.data,
-                metadata=new.metadata or metadata,
-                hash=row["hash"],
-            )
-            for row, new, (position, transaction_id) in zip(rows, new_events, returned, strict=True)
-        ]
-        last = recorded[-1]
-        result = AppendResult(
-            stream_id=stream_id,
-            first_version=current + 1,
-            version=last.version,
-            position=last.position,
-            transaction_id=last.transaction_id,
-        )
-        return result, recorded
+        request: AppendRequest,
+        remember: tuple[str, str] | None,
+        inline: Sequence[InlineHandler],
+    ) -> AppendResult:
+        """One transaction: read the tail, check, insert, remember the key, run handlers.
+        Unique-constraint failures are raised as UniqueViolation."""
+        try:
+            async with self.write_engine.begin() as conn:
+                tail = (
+                    await conn.execute(
+                        _TAIL, {"tenant_id": request.tenant_id, "stream_id": request.stream_id}
+                    )
+                ).first()
+                rows = request.plan(tail.version if tail else None, tail.hash if tail else None)
+                returned = await self._insert(conn, rows)
+                result, recorded = request.recorded(rows, returned)
+                if remember is not None:
+                    await conn.execute(
+                        idempotency_keys.insert(),
+                        idempotency_row(request.tenant_id, *remember, result),
+                    )
+                for handler in inline:
+                    await handler(conn, recorded)
+            return result
+        except IntegrityError as exc:
+            raise UniqueViolation.classify(str(exc.orig)) from exc
 
     async def _insert(
         self, conn: AsyncConnection, rows: list[dict[str, Any]]
@@ -242,29 +310,6 @@ class SqlEventStore:
 
     def _committed(self) -> None:
         """Called after an append commits (in-process wake-up)."""
-
-    async def _remember(
-        self,
-        conn: AsyncConnection,
-        tenant_id: str,
-        key: str,
-        fingerprint: str,
-        result: AppendResult,
-    ) -> None:
-        await conn.execute(
-            idempotency_keys.insert(),
-            {
-                "tenant_id": tenant_id,
-                "key": key,
-                "request_hash": fingerprint,
-                "stream_id": result.stream_id,
-                "first_version": result.first_version,
-                "last_version": result.version,
-                "last_position": result.position,
-                "transaction_id": result.transaction_id,
-                "created_at": _now(),
-            },
-        )
 
     async def lookup_idempotency(self, tenant_id: str, key: str) -> tuple[str, AppendResult] | None:
         """The stored request hash and result for an idempotency key, if it was used."""
@@ -422,7 +467,7 @@ class SqlEventStore:
             event_type=row.event_type,
             schema_version=schema_version,
             data=data,
-            metadata=Metadata.from_dict(row.metadata),
+            stored_metadata=row.metadata,
             hash=row.hash,
         )
 

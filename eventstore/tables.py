@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
@@ -32,6 +33,20 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class JsonDocument(sa.TypeDecorator[Any]):
+    """JSON stored as given: text binds unchanged (the store writes canonical JSON it has
+    already hashed), anything else is serialised; results are parsed."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return lambda value: value if isinstance(value, str) else orjson.dumps(value).decode()
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        return lambda value: orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
 events = sa.Table(
     "events",
     metadata,
@@ -49,8 +64,8 @@ events = sa.Table(
     sa.Column("event_id", sa.Uuid, nullable=False),
     sa.Column("event_type", sa.Text, nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),
-    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("data", JsonDocument, nullable=False),
+    sa.Column("metadata", JsonDocument, nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.Column("hash", sa.Text, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""Event store: events, idempotency keys; immutability and notification triggers.
+"""Event store: events, idempotency keys and the immutability triggers.
 
 Revision ID: 0001
 Revises:
@@ -32,7 +32,6 @@ POSTGRES_UP = [
     )
     """,
     "CREATE INDEX ix_events_feed ON events (transaction_id, global_position)",
-    "CREATE INDEX ix_events_tenant_recorded_at ON events (tenant_id, recorded_at)",
     """
     CREATE TABLE idempotency_keys (
         tenant_id TEXT NOT NULL,
@@ -63,24 +62,11 @@ POSTGRES_UP = [
     CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
         FOR EACH STATEMENT EXECUTE FUNCTION events_are_immutable()
     """,
-    """
-    CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM pg_notify('scoreledger_events', '');
-        RETURN NULL;
-    END
-    $$
-    """,
-    """
-    CREATE TRIGGER events_notify AFTER INSERT ON events
-        FOR EACH STATEMENT EXECUTE FUNCTION events_notify()
-    """,
 ]
 
 POSTGRES_DOWN = [
     "DROP TABLE idempotency_keys",
     "DROP TABLE events",
-    "DROP FUNCTION events_notify()",
     "DROP FUNCTION events_are_immutable()",
 ]
 
@@ -103,7 +89,6 @@ SQLITE_UP = [
         CONSTRAINT uq_events_event_id UNIQUE (event_id)
     )
     """,
-    "CREATE INDEX ix_events_tenant_recorded_at ON events (tenant_id, recorded_at)",
     """
     CREATE TABLE idempotency_keys (
         tenant_id TEXT NOT NULL,
