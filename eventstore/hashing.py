@@ -37,49 +37,9 @@ def canonical_bytes(
     )
 
 
-def _text(value: str) -> bytes:
-    return orjson.dumps(value)
-
-
 def canonical_json(value: Any) -> bytes:
     """Sorted-key compact JSON: the form data and metadata are hashed (and stored) in."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-
-
-def canonical_bytes_of(
-    *,
-    tenant_id: str,
-    stream_id: str,
-    version: int,
-    event_id: str,
-    event_type: str,
-    schema_version: int,
-    data_json: bytes,
-    metadata_json: bytes,
-) -> bytes:
-    """:func:`canonical_bytes` from data and metadata already in :func:`canonical_json` form,
-    so an append serialises each only once. Both functions give the same bytes."""
-    return b"".join(
-        (
-            b'{"data":',
-            data_json,
-            b',"id":',
-            _text(event_id),
-            b',"metadata":',
-            metadata_json,
-            b',"schema_version":',
-            str(schema_version).encode(),
-            b',"stream":',
-            _text(stream_id),
-            b',"tenant":',
-            _text(tenant_id),
-            b',"type":',
-            _text(event_type),
-            b',"version":',
-            str(version).encode(),
-            b"}",
-        )
-    )
 
 
 def chain(previous_hash: str, payload: bytes) -> str:

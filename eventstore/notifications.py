@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -67,10 +66,10 @@ class PostgresHub(LocalHub):
     lock); publishes that arrive while one is on its way are folded into one more.
     """
 
-    def __init__(self, dsn: str, send: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, dsn: str, *, min_interval: float = 0.005) -> None:
         super().__init__()
         self._dsn = dsn
-        self._send = send
+        self._min_interval = min_interval
         self._conn: Any = None
         self._lock = asyncio.Lock()
         self._was_connected = False
@@ -86,14 +85,21 @@ class PostgresHub(LocalHub):
         self._publishing = asyncio.get_running_loop().create_task(self._publish())
 
     async def _publish(self) -> None:
+        """Send one NOTIFY, then at most one more per ``min_interval`` while writers keep
+        committing: the notification only says "look again", so one stands for many."""
+        loop = asyncio.get_running_loop()
         while True:
             self._again = False
+            sent_at = loop.time()
             try:
-                await self._send()
+                await self._connect()
+                if self._conn is not None:
+                    await self._conn.execute(f"NOTIFY {CHANNEL}")
             except Exception as exc:  # readers fall back to polling
                 log.warning("notify_failed", error=str(exc))
             if not self._again:
                 return
+            await asyncio.sleep(max(0.0, sent_at + self._min_interval - loop.time()))
 
     @property
     def connection(self) -> Any:
@@ -101,6 +107,9 @@ class PostgresHub(LocalHub):
         return self._conn
 
     async def before_wait(self) -> None:
+        await self._connect()
+
+    async def _connect(self) -> None:
         if self._conn is not None and not self._conn.is_closed():
             return
         async with self._lock:

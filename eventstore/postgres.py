@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
 from eventstore.jsoncodec import json_dumps, json_loads
-from eventstore.notifications import CHANNEL, LocalWaiter, PostgresHub
+from eventstore.notifications import LocalWaiter, PostgresHub
 from eventstore.sql import (
     _COLUMNS,
+    INSERT_COLUMNS,
     AppendRequest,
+    Row,
     SqlEventStore,
     UniqueViolation,
     idempotency_row,
@@ -41,30 +44,44 @@ _TAIL_SQL = (
 _INSERT_ONE_SQL = (
     "INSERT INTO events (tenant_id, stream_id, version, event_id, event_type, schema_version, "
     "data, metadata, recorded_at, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-    "RETURNING global_position, transaction_id"
-)
-_INSERT_MANY_SQL = (
-    "INSERT INTO events (tenant_id, stream_id, version, event_id, event_type, schema_version, "
-    "data, metadata, recorded_at, hash) "
-    "SELECT $1, $2, v, i, t, s, d::json, m::json, r, h FROM unnest("
-    "$3::int[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], "
-    "$9::timestamptz[], $10::text[]) AS u(v, i, t, s, d, m, r, h) ORDER BY v "
     "RETURNING version, global_position, transaction_id"
 )
+_ROWS_PER_INSERT = 500
+
+
+@functools.cache
+def _insert_many_sql(count: int) -> str:
+    """A multi-row INSERT for ``count`` rows (plain parameters encode faster than arrays)."""
+    width = len(INSERT_COLUMNS)
+    values = ", ".join(
+        "(" + ", ".join(f"${row * width + col + 1}" for col in range(width)) + ")"
+        for row in range(count)
+    )
+    return (
+        f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) VALUES {values} "
+        "RETURNING version, global_position, transaction_id"
+    )
+
+
 _REMEMBER_SQL = (
     "INSERT INTO idempotency_keys (tenant_id, key, request_hash, stream_id, first_version, "
     "last_version, last_position, transaction_id, created_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 )
+# The page is cut in index order first and the in-flight filter applied to it afterwards:
+# the eligible rows are a prefix of the page (both are ordered by transaction id), and the
+# planner then always walks ix_events_feed instead of sorting when statistics are stale.
 _FEED_SQL = (
-    _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
-    "AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) "
-    "ORDER BY transaction_id, global_position LIMIT $3"
+    "SELECT * FROM (" + _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
+    "ORDER BY transaction_id, global_position LIMIT $3) AS page "
+    "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    "ORDER BY transaction_id, global_position"
 )
 _TENANT_FEED_SQL = (
-    _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
-    "AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND tenant_id = $4 "
-    "ORDER BY transaction_id, global_position LIMIT $3"
+    "SELECT * FROM (" + _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
+    "AND tenant_id = $4 ORDER BY transaction_id, global_position LIMIT $3) AS page "
+    "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    "ORDER BY transaction_id, global_position"
 )
 _STREAM_SQL = (
     _SELECT + "WHERE tenant_id = $1 AND stream_id = $2 AND version >= $3 "
@@ -106,6 +123,11 @@ def to_libpq_url(url: str) -> str:
     return "postgresql://" + to_asyncpg_url(url)[len("postgresql+asyncpg://") :]
 
 
+async def _keep_session(connection: Any) -> None:
+    """The driver pool's connections only ever run the store's own statements, in
+    transactions that always end; there is no session state to reset on release."""
+
+
 class PostgresEventStore(SqlEventStore):
     """The production backend.
 
@@ -124,7 +146,7 @@ class PostgresEventStore(SqlEventStore):
     ) -> None:
         super().__init__(engine, upcasters=upcasters)
         self._dsn = to_libpq_url(engine.url.render_as_string(hide_password=False))
-        self._hub = PostgresHub(self._dsn, self._send_notification)
+        self._hub = PostgresHub(self._dsn)
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
@@ -134,7 +156,7 @@ class PostgresEventStore(SqlEventStore):
             async with self._pool_lock:
                 if self._pool is None:
                     self._pool = await asyncpg.create_pool(
-                        self._dsn, min_size=1, max_size=self._pool_size
+                        self._dsn, min_size=1, max_size=self._pool_size, reset=_keep_session
                     )
         return self._pool
 
@@ -184,39 +206,17 @@ class PostgresEventStore(SqlEventStore):
             raise UniqueViolation.classify(exc.constraint_name or str(exc)) from exc
         return result
 
-    async def _insert_rows(self, driver: Any, rows: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    async def _insert_rows(self, driver: Any, rows: list[Row]) -> list[tuple[int, int]]:
         if len(rows) == 1:
-            r = rows[0]
-            got = await driver.fetchrow(
-                _INSERT_ONE_SQL,
-                r["tenant_id"],
-                r["stream_id"],
-                r["version"],
-                r["event_id"],
-                r["event_type"],
-                r["schema_version"],
-                r["data"],
-                r["metadata"],
-                r["recorded_at"],
-                r["hash"],
-            )
-            return [(got[0], got[1])]
-        first = rows[0]
-        got = await driver.fetch(
-            _INSERT_MANY_SQL,
-            first["tenant_id"],
-            first["stream_id"],
-            [r["version"] for r in rows],
-            [r["event_id"] for r in rows],
-            [r["event_type"] for r in rows],
-            [r["schema_version"] for r in rows],
-            [r["data"] for r in rows],
-            [r["metadata"] for r in rows],
-            [r["recorded_at"] for r in rows],
-            [r["hash"] for r in rows],
-        )
-        by_version = {g[0]: (g[1], g[2]) for g in got}
-        return [by_version[r["version"]] for r in rows]
+            got = await driver.fetchrow(_INSERT_ONE_SQL, *rows[0])
+            return [(got[1], got[2])]
+        returned: dict[int, tuple[int, int]] = {}
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            params = [value for row in chunk for value in row]
+            for got in await driver.fetch(_insert_many_sql(len(chunk)), *params):
+                returned[got[0]] = (got[1], got[2])
+        return [returned[row[2]] for row in rows]
 
     def _from_driver(self, row: Any) -> RecordedEvent:
         data = orjson.loads(row[8])
@@ -295,11 +295,6 @@ class PostgresEventStore(SqlEventStore):
 
     def _committed(self) -> None:
         self._hub.publish()
-
-    async def _send_notification(self) -> None:
-        pool = await self._driver_pool()
-        async with pool.acquire() as driver:
-            await driver.execute(f"NOTIFY {CHANNEL}")
 
     def _after(self, after: FeedPosition) -> sa.ColumnElement[bool]:
         after_tx = sa.bindparam("after_tx", after.transaction_id, type_=Xid8())

@@ -29,7 +29,7 @@ from eventstore.errors import (
     EmptyAppend,
     IdempotencyKeyReused,
 )
-from eventstore.hashing import GENESIS, canonical_bytes_of, canonical_json, chain
+from eventstore.hashing import GENESIS, canonical_json, chain
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events, idempotency_keys
 from eventstore.upcasting import UpcasterRegistry
@@ -107,6 +107,22 @@ def idempotency_row(
     }
 
 
+INSERT_COLUMNS = (
+    "tenant_id",
+    "stream_id",
+    "version",
+    "event_id",
+    "event_type",
+    "schema_version",
+    "data",
+    "metadata",
+    "recorded_at",
+    "hash",
+)
+Row = tuple[Any, ...]
+"""One events row to insert, its values in INSERT_COLUMNS order."""
+
+
 @dataclass(frozen=True, slots=True)
 class AppendRequest:
     """One append, independent of the backend that performs it."""
@@ -117,9 +133,9 @@ class AppendRequest:
     events: Sequence[NewEvent]
     metadata: Metadata
 
-    def plan(self, current: int | None, previous_hash: str | None) -> list[dict[str, Any]]:
+    def plan(self, current: int | None, previous_hash: str | None) -> list[Row]:
         """Check the expectation against the stream's tail (None: no stream) and build the
-        rows to insert, each chained to the hash before it."""
+        rows to insert (values in INSERT_COLUMNS order), each chained to the hash before it."""
         expected = self.expected_version
         if expected is NO_STREAM or expected == 0:
             ok = current is None
@@ -131,46 +147,42 @@ class AppendRequest:
             raise ConcurrencyError(self.stream_id, expected, current)
         version = current or 0
         digest = previous_hash or GENESIS
-        rows: list[dict[str, Any]] = []
+        # Parts of the canonical bytes that are the same for every event of this append.
+        tail = b',"stream":' + orjson.dumps(self.stream_id) + b',"tenant":'
+        tail += orjson.dumps(self.tenant_id) + b',"type":'
         metadata_json: dict[int, bytes] = {}
+        type_json: dict[str, bytes] = {}
+        rows: list[Row] = []
         for new in self.events:
             version += 1
             meta = new.metadata or self.metadata
             meta_json = metadata_json.get(id(meta))
             if meta_json is None:
                 meta_json = metadata_json[id(meta)] = canonical_json(meta.to_dict())
+            kind = type_json.get(new.event_type)
+            if kind is None:
+                kind = type_json[new.event_type] = orjson.dumps(new.event_type)
             data_json = canonical_json(new.data)
-            digest = chain(
-                digest,
-                canonical_bytes_of(
-                    tenant_id=self.tenant_id,
-                    stream_id=self.stream_id,
-                    version=version,
-                    event_id=str(new.event_id),
-                    event_type=new.event_type,
-                    schema_version=new.schema_version,
-                    data_json=data_json,
-                    metadata_json=meta_json,
-                ),
-            )
+            event_id = str(new.event_id)
+            payload = b"".join(
+                (
+                    b'{"data":', data_json, b',"id":"', event_id.encode(), b'","metadata":',
+                    meta_json, b',"schema_version":', str(new.schema_version).encode(), tail,
+                    kind, b',"version":', str(version).encode(), b"}",
+                )
+            )  # fmt: skip
+            digest = chain(digest, payload)
             rows.append(
-                {
-                    "tenant_id": self.tenant_id,
-                    "stream_id": self.stream_id,
-                    "version": version,
-                    "event_id": new.event_id,
-                    "event_type": new.event_type,
-                    "schema_version": new.schema_version,
-                    "data": data_json.decode(),
-                    "metadata": meta_json.decode(),
-                    "recorded_at": meta.recorded_at,
-                    "hash": digest,
-                }
-            )
+                (
+                    self.tenant_id, self.stream_id, version, new.event_id, new.event_type,
+                    new.schema_version, data_json.decode(), meta_json.decode(),
+                    meta.recorded_at, digest,
+                )
+            )  # fmt: skip
         return rows
 
     def recorded(
-        self, rows: list[dict[str, Any]], returned: Sequence[tuple[int, int]]
+        self, rows: list[Row], returned: Sequence[tuple[int, int]]
     ) -> tuple[AppendResult, list[RecordedEvent]]:
         """The result and the recorded events, given the (position, transaction id) of each
         inserted row."""
@@ -178,7 +190,7 @@ class AppendRequest:
             RecordedEvent(
                 self.tenant_id,
                 self.stream_id,
-                row["version"],
+                row[2],
                 position,
                 transaction_id,
                 new.event_id,
@@ -186,7 +198,7 @@ class AppendRequest:
                 new.schema_version,
                 new.data,
                 new.metadata or self.metadata,
-                row["hash"],
+                row[9],
             )
             for row, new, (position, transaction_id) in zip(
                 rows, self.events, returned, strict=True
@@ -194,7 +206,7 @@ class AppendRequest:
         ]
         last = recorded[-1]
         result = AppendResult(
-            self.stream_id, rows[0]["version"], last.version, last.position, last.transaction_id
+            self.stream_id, rows[0][2], last.version, last.position, last.transaction_id
         )
         return result, recorded
 
@@ -302,9 +314,7 @@ class SqlEventStore:
         except IntegrityError as exc:
             raise UniqueViolation.classify(str(exc.orig)) from exc
 
-    async def _insert(
-        self, conn: AsyncConnection, rows: list[dict[str, Any]]
-    ) -> list[tuple[int, int]]:
+    async def _insert(self, conn: AsyncConnection, rows: list[Row]) -> list[tuple[int, int]]:
         """Insert rows; return (position, transaction id) per row, in row order."""
         raise NotImplementedError
 

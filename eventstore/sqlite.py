@@ -12,7 +12,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from eventstore.envelope import START, FeedPosition
 from eventstore.jsoncodec import json_dumps, json_loads
 from eventstore.notifications import LocalHub, LocalWaiter
-from eventstore.sql import _COLUMNS, SqlEventStore
+from eventstore.sql import _COLUMNS, INSERT_COLUMNS, Row, SqlEventStore
 from eventstore.store import Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry
@@ -93,13 +93,13 @@ class SqliteEventStore(SqlEventStore):
         read, write = create_sqlite_engines(url)
         return cls(read, write, upcasters=upcasters)
 
-    async def _insert(
-        self, conn: AsyncConnection, rows: list[dict[str, Any]]
-    ) -> list[tuple[int, int]]:
+    async def _insert(self, conn: AsyncConnection, rows: list[Row]) -> list[tuple[int, int]]:
         statement = events.insert().returning(
             events.c.global_position, sort_by_parameter_order=True
         )
-        params = [{**row, "transaction_id": 0} for row in rows]
+        params = [
+            {**dict(zip(INSERT_COLUMNS, row, strict=True)), "transaction_id": 0} for row in rows
+        ]
         result = await conn.execute(statement, params[0] if len(params) == 1 else params)
         return [(r.global_position, 0) for r in result]
 
