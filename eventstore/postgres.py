@@ -33,9 +33,12 @@ _XMIN = sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot())
 
 # The hot paths (append, feed and stream reads) talk to asyncpg directly: the same SQL the
 # SQLAlchemy path would send, without its per-statement overhead.
+# Columns in RecordedEvent's field order, so a driver record becomes one without copying
+# field by field; data arrives parsed (the pool's json codec), metadata stays text until a
+# reader asks for it.
 _SELECT = (
-    "SELECT global_position, transaction_id, tenant_id, stream_id, version, event_id, "
-    "event_type, schema_version, data, metadata, hash FROM events "
+    "SELECT tenant_id, stream_id, version, global_position, transaction_id, event_id, "
+    "event_type, schema_version, data, metadata::text, hash FROM events "
 )
 _TAIL_SQL = (
     "SELECT version, hash FROM events WHERE tenant_id = $1 AND stream_id = $2 "
@@ -123,6 +126,17 @@ def to_libpq_url(url: str) -> str:
     return "postgresql://" + to_asyncpg_url(url)[len("postgresql+asyncpg://") :]
 
 
+_as_recorded = tuple.__new__
+
+
+async def _json_codec(connection: Any) -> None:
+    """json values: text in (the store binds canonical JSON it already serialised), parsed
+    objects out."""
+    await connection.set_type_codec(
+        "json", encoder=str, decoder=orjson.loads, schema="pg_catalog", format="text"
+    )
+
+
 async def _keep_session(connection: Any) -> None:
     """The driver pool's connections only ever run the store's own statements, in
     transactions that always end; there is no session state to reset on release."""
@@ -156,7 +170,11 @@ class PostgresEventStore(SqlEventStore):
             async with self._pool_lock:
                 if self._pool is None:
                     self._pool = await asyncpg.create_pool(
-                        self._dsn, min_size=1, max_size=self._pool_size, reset=_keep_session
+                        self._dsn,
+                        min_size=1,
+                        max_size=self._pool_size,
+                        reset=_keep_session,
+                        init=_json_codec,
                     )
         return self._pool
 
@@ -218,24 +236,14 @@ class PostgresEventStore(SqlEventStore):
                 returned[got[0]] = (got[1], got[2])
         return [returned[row[2]] for row in rows]
 
-    def _from_driver(self, row: Any) -> RecordedEvent:
-        data = orjson.loads(row[8])
-        schema_version = row[7]
+    def _from_driver(self, rows: list[Any]) -> list[RecordedEvent]:
         if self.upcasters:
-            schema_version, data = self.upcasters.upcast(row[6], schema_version, data)
-        return RecordedEvent(
-            row[2],
-            row[3],
-            row[4],
-            row[0],
-            row[1],
-            row[5],
-            row[6],
-            schema_version,
-            data,
-            row[9],
-            row[10],
-        )
+            return [self._upcast(_as_recorded(RecordedEvent, row)) for row in rows]
+        return [_as_recorded(RecordedEvent, row) for row in rows]
+
+    def _upcast(self, event: RecordedEvent) -> RecordedEvent:
+        version, data = self.upcasters.upcast(event.event_type, event.schema_version, event.data)
+        return event._replace(schema_version=version, data=data)
 
     async def read_feed(
         self,
@@ -254,7 +262,7 @@ class PostgresEventStore(SqlEventStore):
                 rows = await driver.fetch(
                     _TENANT_FEED_SQL, after.transaction_id, after.position, limit, tenant_id
                 )
-        return [self._from_driver(row) for row in rows]
+        return self._from_driver(rows)
 
     async def read_stream(
         self,
@@ -277,7 +285,7 @@ class PostgresEventStore(SqlEventStore):
                 as_of_position,
                 as_of_time,
             )
-        return [self._from_driver(row) for row in rows]
+        return self._from_driver(rows)
 
     @classmethod
     def from_url(

@@ -29,7 +29,7 @@ from eventstore.errors import (
     EmptyAppend,
     IdempotencyKeyReused,
 )
-from eventstore.hashing import GENESIS, canonical_json, chain
+from eventstore.hashing import GENESIS, canonical_json
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events, idempotency_keys
 from eventstore.upcasting import UpcasterRegistry
@@ -150,33 +150,35 @@ class AppendRequest:
         # Parts of the canonical bytes that are the same for every event of this append.
         tail = b',"stream":' + orjson.dumps(self.stream_id) + b',"tenant":'
         tail += orjson.dumps(self.tenant_id) + b',"type":'
-        metadata_json: dict[int, bytes] = {}
+        metadata_json: dict[int, tuple[bytes, str]] = {}
         type_json: dict[str, bytes] = {}
+        dumps, sorted_keys, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
+        tenant_id, stream_id = self.tenant_id, self.stream_id
         rows: list[Row] = []
         for new in self.events:
             version += 1
             meta = new.metadata or self.metadata
-            meta_json = metadata_json.get(id(meta))
-            if meta_json is None:
-                meta_json = metadata_json[id(meta)] = canonical_json(meta.to_dict())
+            cached = metadata_json.get(id(meta))
+            if cached is None:
+                meta_bytes = canonical_json(meta.to_dict())
+                cached = metadata_json[id(meta)] = (meta_bytes, meta_bytes.decode())
             kind = type_json.get(new.event_type)
             if kind is None:
-                kind = type_json[new.event_type] = orjson.dumps(new.event_type)
-            data_json = canonical_json(new.data)
-            event_id = str(new.event_id)
+                kind = type_json[new.event_type] = dumps(new.event_type)
+            data_json = dumps(new.data, option=sorted_keys)
             payload = b"".join(
                 (
-                    b'{"data":', data_json, b',"id":"', event_id.encode(), b'","metadata":',
-                    meta_json, b',"schema_version":', str(new.schema_version).encode(), tail,
-                    kind, b',"version":', str(version).encode(), b"}",
+                    b'{"data":', data_json, b',"id":"', str(new.event_id).encode(),
+                    b'","metadata":', cached[0], b',"schema_version":',
+                    str(new.schema_version).encode(), tail, kind, b',"version":',
+                    str(version).encode(), b"}",
                 )
             )  # fmt: skip
-            digest = chain(digest, payload)
+            digest = sha256(digest.encode() + payload).hexdigest()
             rows.append(
                 (
-                    self.tenant_id, self.stream_id, version, new.event_id, new.event_type,
-                    new.schema_version, data_json.decode(), meta_json.decode(),
-                    meta.recorded_at, digest,
+                    tenant_id, stream_id, version, new.event_id, new.event_type,
+                    new.schema_version, data_json.decode(), cached[1], meta.recorded_at, digest,
                 )
             )  # fmt: skip
         return rows

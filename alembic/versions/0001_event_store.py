@@ -15,7 +15,7 @@ depends_on = None
 POSTGRES_UP = [
     """
     CREATE TABLE events (
-        global_position BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        global_position BIGINT GENERATED ALWAYS AS IDENTITY,
         transaction_id XID8 NOT NULL DEFAULT pg_current_xact_id(),
         tenant_id TEXT NOT NULL,
         stream_id TEXT NOT NULL,
@@ -27,11 +27,13 @@ POSTGRES_UP = [
         metadata JSON NOT NULL,
         recorded_at TIMESTAMPTZ NOT NULL,
         hash TEXT NOT NULL,
-        CONSTRAINT uq_events_stream_version UNIQUE (tenant_id, stream_id, version),
-        CONSTRAINT uq_events_event_id UNIQUE (event_id)
+        CONSTRAINT uq_events_event_id PRIMARY KEY (event_id),
+        CONSTRAINT uq_events_stream_version UNIQUE (tenant_id, stream_id, version)
     )
     """,
-    "CREATE INDEX ix_events_feed ON events (transaction_id, global_position)",
+    # The feed's order; positions need no index of their own (every read by position is
+    # either a feed read or within one stream).
+    "CREATE UNIQUE INDEX ix_events_feed ON events (transaction_id, global_position)",
     """
     CREATE TABLE idempotency_keys (
         tenant_id TEXT NOT NULL,
