@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +55,19 @@ class Metadata:
         )
 
 
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def new_event_id() -> uuid.UUID:
+    """A random (version 4) UUID, at half the cost of ``uuid.uuid4()``.
+
+    Event ids must be unique, not secret: the bits come from ``random`` (seeded from the OS
+    and reseeded in forked children) instead of a system call per id.
+    """
+    return uuid.UUID(int=(random.getrandbits(128) & _V4_CLEAR) | _V4_SET)
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     """An event about to be appended.
@@ -66,7 +80,7 @@ class NewEvent:
     event_type: str
     data: dict[str, Any]
     schema_version: int = 1
-    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    event_id: uuid.UUID = field(default_factory=new_event_id)
     metadata: Metadata | None = None
 
 

@@ -187,12 +187,27 @@ class PostgresEventStore(SqlEventStore):
         if not inline:
             pool = await self._driver_pool()
             async with pool.acquire() as driver:
+                if remember is None and len(request.events) <= _ROWS_PER_INSERT:
+                    return await self._append_single_statement(driver, request)
                 return await self._append_on(driver, request, remember)
         async with self.engine.connect() as conn:
             # Handlers get a SQLAlchemy connection; its statements join our transaction.
             driver = (await conn.get_raw_connection()).driver_connection
             result = await self._append_on(driver, request, remember, conn, inline)
         return result
+
+    async def _append_single_statement(self, driver: Any, request: AppendRequest) -> AppendResult:
+        """A plain append in two round trips and no explicit transaction: read the tail, then
+        one INSERT, which is atomic on its own. A writer that appended in between makes the
+        INSERT hit the unique (tenant, stream, version) constraint: a conflict, as it
+        should be, since our rows were versioned and hash-chained after a tail that is gone."""
+        try:
+            tail = await driver.fetchrow(_TAIL_SQL, request.tenant_id, request.stream_id)
+            rows = request.plan(tail[0] if tail else None, tail[1] if tail else None)
+            returned = await self._insert_rows(driver, rows)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation.classify(exc.constraint_name or str(exc)) from exc
+        return request.recorded(rows, returned)[0]
 
     async def _append_on(
         self,
