@@ -18,9 +18,9 @@ from domain.periods import Period
 from eventstore import RecordedEvent
 from projections import tables as t
 from projections.codec import codec
-from projections.versioned import Change, close, insert, replace
+from projections.versioned import Change, Writer
 
-Handler = Callable[[AsyncConnection, Change, Any], Awaitable[None]]
+Handler = Callable[[Writer, Change, Any], Awaitable[None]]
 _HANDLERS: dict[type[Event], Handler] = {}
 
 
@@ -51,22 +51,23 @@ class ReadModelProjection:
         self, conn: AsyncConnection, events: Sequence[RecordedEvent], generation: int
     ) -> None:
         """Apply ``events`` in order to the rows of ``generation``."""
+        writer = Writer(conn)
         for recorded in events:
             event = codec.decode(recorded)
             handler = _HANDLERS.get(type(event))
             if handler is None:
                 continue
             reason = getattr(event, "reason", None)
-            await handler(conn, Change.of(recorded, generation, reason), event)
+            await handler(writer, Change.of(recorded, generation, reason), event)
+        await writer.flush()
 
 
 # organization and teams -----------------------------------------------------------------
 
 
 @handles(org.OrganizationCreated)
-async def _organization_created(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _organization_created(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.organizations,
         c,
         {
@@ -81,16 +82,13 @@ async def _organization_created(conn: AsyncConnection, c: Change, e: Any) -> Non
 
 
 @handles(org.OrganizationRenamed)
-async def _organization_renamed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(
-        conn, t.organizations, c, {"organization_id": e.organization_id}, {"name": e.name}
-    )
+async def _organization_renamed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.organizations, c, {"organization_id": e.organization_id}, {"name": e.name})
 
 
 @handles(org.ScoringDefaultsChanged)
-async def _scoring_changed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(
-        conn,
+async def _scoring_changed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(
         t.organizations,
         c,
         {"organization_id": e.organization_id},
@@ -103,9 +101,8 @@ async def _scoring_changed(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(org.TeamCreated)
-async def _team_created(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _team_created(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.teams,
         c,
         {
@@ -118,27 +115,26 @@ async def _team_created(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(org.TeamRenamed)
-async def _team_renamed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.teams, c, {"team_id": e.team_id}, {"name": e.name})
+async def _team_renamed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.teams, c, {"team_id": e.team_id}, {"name": e.name})
 
 
 @handles(org.TeamMoved)
-async def _team_moved(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.teams, c, {"team_id": e.team_id}, {"parent_team_id": e.parent_team_id})
+async def _team_moved(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.teams, c, {"team_id": e.team_id}, {"parent_team_id": e.parent_team_id})
 
 
 @handles(org.TeamArchived)
-async def _team_archived(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.teams, c, {"team_id": e.team_id}, {"archived": True})
+async def _team_archived(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.teams, c, {"team_id": e.team_id}, {"archived": True})
 
 
 # scorecard structure --------------------------------------------------------------------
 
 
 @handles(sc.ScorecardCreated)
-async def _scorecard_created(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _scorecard_created(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.scorecards,
         c,
         {
@@ -151,21 +147,20 @@ async def _scorecard_created(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(sc.ScorecardRenamed)
-async def _scorecard_renamed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.scorecards, c, {"scorecard_id": e.scorecard_id}, {"name": e.name})
+async def _scorecard_renamed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.scorecards, c, {"scorecard_id": e.scorecard_id}, {"name": e.name})
 
 
 @handles(sc.ScorecardDescriptionChanged)
-async def _scorecard_described(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(
-        conn, t.scorecards, c, {"scorecard_id": e.scorecard_id}, {"description": e.description}
+async def _scorecard_described(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(
+        t.scorecards, c, {"scorecard_id": e.scorecard_id}, {"description": e.description}
     )
 
 
 @handles(sc.PerspectiveAdded)
-async def _perspective_added(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _perspective_added(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.perspectives,
         c,
         {
@@ -179,37 +174,34 @@ async def _perspective_added(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(sc.PerspectiveRenamed)
-async def _perspective_renamed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.perspectives, c, {"perspective_id": e.perspective_id}, {"name": e.name})
+async def _perspective_renamed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.perspectives, c, {"perspective_id": e.perspective_id}, {"name": e.name})
 
 
 @handles(sc.PerspectiveReweighted)
-async def _perspective_reweighted(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(
-        conn, t.perspectives, c, {"perspective_id": e.perspective_id}, {"weight": e.weight}
-    )
+async def _perspective_reweighted(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.perspectives, c, {"perspective_id": e.perspective_id}, {"weight": e.weight})
 
 
 @handles(sc.PerspectivesReordered)
-async def _perspectives_reordered(conn: AsyncConnection, c: Change, e: Any) -> None:
+async def _perspectives_reordered(w: Writer, c: Change, e: Any) -> None:
     for position, perspective_id in enumerate(e.perspective_ids):
-        await replace(
-            conn, t.perspectives, c, {"perspective_id": perspective_id}, {"position": position}
+        await w.replace(
+            t.perspectives, c, {"perspective_id": perspective_id}, {"position": position}
         )
 
 
 @handles(sc.PerspectiveRemoved)
-async def _perspective_removed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await close(conn, t.perspectives, c, {"perspective_id": e.perspective_id})
+async def _perspective_removed(w: Writer, c: Change, e: Any) -> None:
+    await w.close(t.perspectives, c, {"perspective_id": e.perspective_id})
 
 
 # objectives -------------------------------------------------------------------------------
 
 
 @handles(sc.ObjectiveAdded)
-async def _objective_added(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _objective_added(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.objectives,
         c,
         {
@@ -227,36 +219,34 @@ async def _objective_added(conn: AsyncConnection, c: Change, e: Any) -> None:
     )
 
 
-async def _objective(conn: AsyncConnection, c: Change, objective_id: str, **changes: Any) -> None:
-    await replace(conn, t.objectives, c, {"objective_id": objective_id}, changes)
+async def _objective(w: Writer, c: Change, objective_id: str, **changes: Any) -> None:
+    await w.replace(t.objectives, c, {"objective_id": objective_id}, changes)
 
 
 @handles(sc.ObjectiveEdited)
-async def _objective_edited(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _objective(
-        conn, c, e.objective_id, title=e.title, description=e.description, owner=e.owner
-    )
+async def _objective_edited(w: Writer, c: Change, e: Any) -> None:
+    await _objective(w, c, e.objective_id, title=e.title, description=e.description, owner=e.owner)
 
 
 @handles(sc.ObjectiveMoved)
-async def _objective_moved(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _objective(conn, c, e.objective_id, perspective_id=e.to_perspective_id)
+async def _objective_moved(w: Writer, c: Change, e: Any) -> None:
+    await _objective(w, c, e.objective_id, perspective_id=e.to_perspective_id)
 
 
 @handles(sc.ObjectiveReweighted)
-async def _objective_reweighted(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _objective(conn, c, e.objective_id, weight=e.weight)
+async def _objective_reweighted(w: Writer, c: Change, e: Any) -> None:
+    await _objective(w, c, e.objective_id, weight=e.weight)
 
 
 @handles(sc.ObjectiveRetired)
-async def _objective_retired(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _objective(conn, c, e.objective_id, retired=True)
+async def _objective_retired(w: Writer, c: Change, e: Any) -> None:
+    await _objective(w, c, e.objective_id, retired=True)
 
 
 @handles(sc.ObjectiveAligned)
-async def _objective_aligned(conn: AsyncConnection, c: Change, e: Any) -> None:
+async def _objective_aligned(w: Writer, c: Change, e: Any) -> None:
     await _objective(
-        conn,
+        w,
         c,
         e.objective_id,
         parent_scorecard_id=e.parent_scorecard_id,
@@ -265,14 +255,13 @@ async def _objective_aligned(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(sc.ObjectiveUnaligned)
-async def _objective_unaligned(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _objective(conn, c, e.objective_id, parent_scorecard_id=None, parent_objective_id=None)
+async def _objective_unaligned(w: Writer, c: Change, e: Any) -> None:
+    await _objective(w, c, e.objective_id, parent_scorecard_id=None, parent_objective_id=None)
 
 
 @handles(sc.ObjectivesLinked)
-async def _objectives_linked(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _objectives_linked(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.objective_links,
         c,
         {
@@ -284,9 +273,8 @@ async def _objectives_linked(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(sc.ObjectivesUnlinked)
-async def _objectives_unlinked(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await close(
-        conn,
+async def _objectives_unlinked(w: Writer, c: Change, e: Any) -> None:
+    await w.close(
         t.objective_links,
         c,
         {
@@ -318,9 +306,8 @@ def _kpi_fields(e: Any) -> dict[str, Any]:
 
 
 @handles(sc.KpiDefined)
-async def _kpi_defined(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _kpi_defined(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.kpis,
         c,
         {
@@ -334,18 +321,18 @@ async def _kpi_defined(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(sc.KpiEdited)
-async def _kpi_edited(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.kpis, c, {"kpi_id": e.kpi_id}, _kpi_fields(e))
+async def _kpi_edited(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.kpis, c, {"kpi_id": e.kpi_id}, _kpi_fields(e))
 
 
 @handles(sc.KpiMoved)
-async def _kpi_moved(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.kpis, c, {"kpi_id": e.kpi_id}, {"objective_id": e.to_objective_id})
+async def _kpi_moved(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.kpis, c, {"kpi_id": e.kpi_id}, {"objective_id": e.to_objective_id})
 
 
 @handles(sc.KpiRetired)
-async def _kpi_retired(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await replace(conn, t.kpis, c, {"kpi_id": e.kpi_id}, {"retired": True})
+async def _kpi_retired(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.kpis, c, {"kpi_id": e.kpi_id}, {"retired": True})
 
 
 # targets ----------------------------------------------------------------------------------
@@ -364,19 +351,19 @@ def _target_values(e: Any) -> dict[str, Any]:
 
 
 @handles(sc.TargetSet)
-async def _target_set(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(conn, t.targets, c, _target_values(e))
+async def _target_set(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(t.targets, c, _target_values(e))
 
 
 @handles(sc.TargetChanged)
-async def _target_changed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await close(conn, t.targets, c, {"kpi_id": e.kpi_id, "period": str(e.period)})
-    await insert(conn, t.targets, c, _target_values(e))
+async def _target_changed(w: Writer, c: Change, e: Any) -> None:
+    await w.close(t.targets, c, {"kpi_id": e.kpi_id, "period": str(e.period)})
+    await w.insert(t.targets, c, _target_values(e))
 
 
 @handles(sc.TargetCleared)
-async def _target_cleared(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await close(conn, t.targets, c, {"kpi_id": e.kpi_id, "period": str(e.period)})
+async def _target_cleared(w: Writer, c: Change, e: Any) -> None:
+    await w.close(t.targets, c, {"kpi_id": e.kpi_id, "period": str(e.period)})
 
 
 # measurements -----------------------------------------------------------------------------
@@ -399,26 +386,24 @@ def _measurement_values(e: Any, supersedes: str | None) -> dict[str, Any]:
 
 
 @handles(sc.MeasurementRecorded)
-async def _measurement_recorded(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(conn, t.measurements, c, _measurement_values(e, None))
+async def _measurement_recorded(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(t.measurements, c, _measurement_values(e, None))
 
 
 @handles(sc.MeasurementCorrected)
-async def _measurement_corrected(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await close(
-        conn,
+async def _measurement_corrected(w: Writer, c: Change, e: Any) -> None:
+    await w.close(
         t.measurements,
         c,
         {"kpi_id": e.kpi_id, "measurement_id": e.supersedes},
         end_kind="superseded",
     )
-    await insert(conn, t.measurements, c, _measurement_values(e, e.supersedes))
+    await w.insert(t.measurements, c, _measurement_values(e, e.supersedes))
 
 
 @handles(sc.MeasurementRetracted)
-async def _measurement_retracted(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await close(
-        conn,
+async def _measurement_retracted(w: Writer, c: Change, e: Any) -> None:
+    await w.close(
         t.measurements,
         c,
         {"kpi_id": e.kpi_id, "measurement_id": e.measurement_id},
@@ -430,22 +415,21 @@ async def _measurement_retracted(conn: AsyncConnection, c: Change, e: Any) -> No
 
 
 @handles(sc.PeriodClosed)
-async def _period_closed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(conn, t.period_closes, c, {"scorecard_id": e.scorecard_id, **_period(e.period)})
+async def _period_closed(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(t.period_closes, c, {"scorecard_id": e.scorecard_id, **_period(e.period)})
 
 
 @handles(sc.PeriodReopened)
-async def _period_reopened(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await close(conn, t.period_closes, c, {"scorecard_id": e.scorecard_id, "period": str(e.period)})
+async def _period_reopened(w: Writer, c: Change, e: Any) -> None:
+    await w.close(t.period_closes, c, {"scorecard_id": e.scorecard_id, "period": str(e.period)})
 
 
 # initiatives ------------------------------------------------------------------------------
 
 
 @handles(sc.InitiativeCreated)
-async def _initiative_created(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await insert(
-        conn,
+async def _initiative_created(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
         t.initiatives,
         c,
         {
@@ -462,14 +446,14 @@ async def _initiative_created(conn: AsyncConnection, c: Change, e: Any) -> None:
     )
 
 
-async def _initiative(conn: AsyncConnection, c: Change, initiative_id: str, **changes: Any) -> None:
-    await replace(conn, t.initiatives, c, {"initiative_id": initiative_id}, changes)
+async def _initiative(w: Writer, c: Change, initiative_id: str, **changes: Any) -> None:
+    await w.replace(t.initiatives, c, {"initiative_id": initiative_id}, changes)
 
 
 @handles(sc.InitiativeEdited)
-async def _initiative_edited(conn: AsyncConnection, c: Change, e: Any) -> None:
+async def _initiative_edited(w: Writer, c: Change, e: Any) -> None:
     await _initiative(
-        conn,
+        w,
         c,
         e.initiative_id,
         title=e.title,
@@ -482,15 +466,15 @@ async def _initiative_edited(conn: AsyncConnection, c: Change, e: Any) -> None:
 
 
 @handles(sc.InitiativeRelinked)
-async def _initiative_relinked(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _initiative(conn, c, e.initiative_id, objective_ids=list(e.objective_ids))
+async def _initiative_relinked(w: Writer, c: Change, e: Any) -> None:
+    await _initiative(w, c, e.initiative_id, objective_ids=list(e.objective_ids))
 
 
 @handles(sc.InitiativeCompleted)
-async def _initiative_completed(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _initiative(conn, c, e.initiative_id, status="done", progress=100)
+async def _initiative_completed(w: Writer, c: Change, e: Any) -> None:
+    await _initiative(w, c, e.initiative_id, status="done", progress=100)
 
 
 @handles(sc.InitiativeCancelled)
-async def _initiative_cancelled(conn: AsyncConnection, c: Change, e: Any) -> None:
-    await _initiative(conn, c, e.initiative_id, status="cancelled")
+async def _initiative_cancelled(w: Writer, c: Change, e: Any) -> None:
+    await _initiative(w, c, e.initiative_id, status="cancelled")

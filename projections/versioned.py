@@ -112,3 +112,52 @@ async def replace(
     values.update(changes)
     await close(conn, table, change, key)
     await insert(conn, table, change, values)
+
+
+class Writer:
+    """Writes versioned rows for one batch of events on one connection.
+
+    Consecutive inserts into the same table are sent as one multi-row statement; anything
+    else (closing or replacing a version) first flushes them, so statements keep event order.
+    """
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._table: sa.Table | None = None
+        self._rows: list[dict[str, Any]] = []
+
+    async def flush(self) -> None:
+        """Send the pending inserts."""
+        if self._table is not None and self._rows:
+            await self.conn.execute(self._table.insert(), self._rows)
+        self._table, self._rows = None, []
+
+    async def insert(self, table: sa.Table, change: Change, values: dict[str, Any]) -> None:
+        if self._table is not table:
+            await self.flush()
+            self._table = table
+        self._rows.append(
+            {
+                **values,
+                "generation": change.generation,
+                "tenant_id": change.tenant_id,
+                "sys_from_time": change.time,
+                "sys_from_pos": change.position,
+                "sys_from_tx": change.transaction_id,
+                "changed_by": change.actor,
+                "change_event": change.event_type,
+                "change_reason": change.reason,
+            }
+        )
+
+    async def close(
+        self, table: sa.Table, change: Change, key: dict[str, Any], **extra: Any
+    ) -> int:
+        await self.flush()
+        return await close(self.conn, table, change, key, **extra)
+
+    async def replace(
+        self, table: sa.Table, change: Change, key: dict[str, Any], changes: dict[str, Any]
+    ) -> None:
+        await self.flush()
+        await replace(self.conn, table, change, key, changes)
