@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import functools
+import inspect
+import sqlite3
+import uuid
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
+import aiosqlite
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
-from eventstore.envelope import START, FeedPosition
+from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
 from eventstore.jsoncodec import json_dumps, json_loads
 from eventstore.notifications import LocalHub, LocalWaiter
-from eventstore.sql import _COLUMNS, INSERT_COLUMNS, Row, SqlEventStore
-from eventstore.store import Waiter
+from eventstore.sql import (
+    _COLUMNS,
+    INSERT_COLUMNS,
+    AppendRequest,
+    Row,
+    SqlEventStore,
+    UniqueViolation,
+    idempotency_row,
+)
+from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry
 
@@ -34,6 +54,7 @@ def create_sqlite_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
         json_deserializer=json_loads,
         pool_size=5,
         max_overflow=10,
+        pool_reset_on_return=None,  # see _configure's reset hook
     )
     write = create_async_engine(
         url,
@@ -42,6 +63,7 @@ def create_sqlite_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
         pool_size=1,
         max_overflow=0,
         pool_timeout=300,
+        pool_reset_on_return=None,
     )
     _configure(read, begin="BEGIN")
     _configure(write, begin="BEGIN IMMEDIATE")
@@ -73,6 +95,200 @@ def _configure(engine: AsyncEngine, *, begin: str) -> None:
     def on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql(begin)
 
+    @event.listens_for(engine.sync_engine, "reset")
+    def on_reset(dbapi_connection: Any, record: ConnectionPoolEntry, state: PoolResetState) -> None:
+        # Rollback-on-return, only when a transaction is actually open: the connections run
+        # in autocommit mode, so one is open only if a raw user left it so. A SQLAlchemy
+        # transaction is rolled back before its connection returns (transaction_was_reset),
+        # and the store's own driver-level transactions always end. Asking sqlite3 is free;
+        # a rollback is a hand-off to the connection's thread.
+        if state.transaction_was_reset or not state.asyncio_safe:
+            return
+        driver = record.driver_connection
+        if driver is not None and driver.in_transaction:
+            dbapi_connection.rollback()
+
+
+# -- the direct path ----------------------------------------------------------------------------
+# Each aiosqlite call is a hand-off to the connection's own thread and back, and SQLAlchemy
+# makes several per statement. The hot paths (appends, feed and stream reads) instead run as
+# one function on that thread, sending the same SQL through the sqlite3 connection itself.
+
+_T = TypeVar("_T")
+
+
+def _driver_thread_available() -> bool:
+    """Whether aiosqlite still has the two internals :func:`_on_driver_thread` relies on."""
+    execute = getattr(aiosqlite.Connection, "_execute", None)
+    conn = getattr(aiosqlite.Connection, "_conn", None)
+    return inspect.iscoroutinefunction(execute) and isinstance(conn, property)
+
+
+DIRECT = _driver_thread_available()
+"""False on an aiosqlite without those internals: the store then keeps to SQLAlchemy."""
+
+
+async def _on_driver_thread(driver: aiosqlite.Connection, fn: Callable[..., _T], *args: Any) -> _T:
+    """``fn(sqlite3_connection, *args)`` on ``driver``'s thread, in one hand-off.
+
+    aiosqlite has no public API for this. Its private ``Connection._execute`` queues a call
+    for the connection's thread and ``Connection._conn`` is the sqlite3 connection (the
+    aiosqlite dialect of SQLAlchemy reaches into the same internals); :data:`DIRECT` checks
+    that both exist before the store uses this.
+    """
+    execute: Callable[..., Awaitable[_T]] = driver._execute
+    try:
+        return await execute(fn, driver._conn, *args)
+    except sqlite3.Error as exc:
+        # The exception SQLAlchemy would have raised for it, as on the other paths.
+        raise DBAPIError.instance(None, None, exc, sqlite3.Error) from exc
+
+
+async def _driver(conn: AsyncConnection) -> aiosqlite.Connection:
+    """The aiosqlite connection under a SQLAlchemy connection."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(driver, aiosqlite.Connection)
+    return driver
+
+
+@contextlib.asynccontextmanager
+async def _checkout(engine: AsyncEngine) -> AsyncIterator[aiosqlite.Connection]:
+    """An aiosqlite connection from ``engine``'s pool, without a SQLAlchemy connection
+    around it (a quarter of the cost). The direct path ends every transaction it begins
+    within the function it runs, so the connection goes back with none open and its return
+    needs no I/O."""
+    raw = await engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert isinstance(driver, aiosqlite.Connection)
+        yield driver
+    finally:
+        try:
+            if raw.driver_connection is not None and raw.driver_connection.in_transaction:
+                # Only when the caller was cancelled while its function ran: wait for the
+                # function (queued before this) to end its transaction, or end it here.
+                await _on_driver_thread(raw.driver_connection, _end_transaction)
+        finally:
+            raw.close()
+
+
+def _end_transaction(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+_TAIL_SQL = (
+    "SELECT version, hash FROM events WHERE tenant_id = ? AND stream_id = ? "
+    "ORDER BY version DESC LIMIT 1"
+)
+_ROWS_PER_INSERT = 500  # 5,000 parameters a statement, far below SQLite's limit
+
+
+@functools.cache
+def _insert_sql(count: int) -> str:
+    """A multi-row INSERT of ``count`` rows (INSERT_COLUMNS, then transaction id 0)."""
+    row = "(" + "?, " * len(INSERT_COLUMNS) + "0)"
+    return (
+        f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}, transaction_id) "
+        f"VALUES {', '.join([row] * count)} RETURNING version, global_position"
+    )
+
+
+_REMEMBER_SQL = (
+    "INSERT INTO idempotency_keys (tenant_id, key, request_hash, stream_id, first_version, "
+    "last_version, last_position, transaction_id, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Columns in RecordedEvent's field order, less the transaction id (always 0 here).
+_SELECT = (
+    "SELECT tenant_id, stream_id, version, global_position, event_id, event_type, "
+    "schema_version, data, metadata, hash FROM events "
+)
+_FEED_SQL = _SELECT + "WHERE global_position > ? ORDER BY global_position LIMIT ?"
+_TENANT_FEED_SQL = (
+    _SELECT + "WHERE global_position > ? AND tenant_id = ? ORDER BY global_position LIMIT ?"
+)
+
+Stamp = Callable[[datetime], str]
+"""A timestamp as the UTCDateTime columns store it on SQLite."""
+
+
+def _timestamp_text(dialect: Dialect) -> Stamp:
+    """SQLAlchemy's own bind processing of the events' ``recorded_at`` column (the
+    idempotency keys' ``created_at`` has the same type), so both paths store one text form
+    and time comparisons in SQL keep working."""
+    process = events.c.recorded_at.type.bind_processor(dialect)
+    assert process is not None
+    return process
+
+
+def _write(
+    conn: sqlite3.Connection,
+    request: AppendRequest,
+    remember: tuple[str, str] | None,
+    stamp: Stamp,
+    own_transaction: bool,
+) -> tuple[list[Row], list[int]]:
+    """One append on the connection's thread: read the tail, check and plan, insert, remember
+    the key; in its own IMMEDIATE transaction unless one is open already. Returns the rows
+    and their positions; unique-constraint failures are raised as UniqueViolation."""
+    try:
+        if own_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        tail = conn.execute(_TAIL_SQL, (request.tenant_id, request.stream_id)).fetchone()
+        rows = request.plan(tail[0] if tail else None, tail[1] if tail else None)
+        positions = _insert_rows(conn, rows, stamp)
+        if remember is not None:
+            row = idempotency_row(request.tenant_id, *remember, _result(request, rows, positions))
+            row["created_at"] = stamp(row["created_at"])
+            conn.execute(_REMEMBER_SQL, tuple(row.values()))
+        if own_transaction:
+            conn.execute("COMMIT")
+    except BaseException as exc:
+        if own_transaction and conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise UniqueViolation.classify(str(exc)) from exc
+        raise
+    return rows, positions
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: list[Row], stamp: Stamp) -> list[int]:
+    """Insert rows (INSERT_COLUMNS order, as planned); their positions in row order."""
+    params: list[Any] = []
+    stamps: dict[datetime, str] = {}
+    for tenant, stream, version, event_id, kind, schema, data, meta, at, digest in rows:
+        text = stamps.get(at)
+        if text is None:
+            text = stamps[at] = stamp(at)
+        params += (tenant, stream, version, event_id.hex, kind, schema, data, meta, text, digest)
+    width = len(INSERT_COLUMNS)
+    positions: dict[int, int] = {}
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        count = min(_ROWS_PER_INSERT, len(rows) - start)
+        chunk = params[start * width : (start + count) * width]
+        # RETURNING order is not guaranteed: match positions to rows by version.
+        for version, position in conn.execute(_insert_sql(count), chunk):
+            positions[version] = position
+    return [positions[row[2]] for row in rows]
+
+
+def _result(request: AppendRequest, rows: list[Row], positions: list[int]) -> AppendResult:
+    return AppendResult(request.stream_id, rows[0][2], rows[-1][2], positions[-1], 0)
+
+
+_as_recorded = tuple.__new__
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[RecordedEvent]:
+    """Events selected by ``sql`` (over _SELECT), data parsed, metadata left as text."""
+    new, loads, as_uuid = _as_recorded, orjson.loads, uuid.UUID
+    return [
+        new(RecordedEvent, (ten, st, v, pos, 0, as_uuid(eid), kind, sv, loads(d), meta, h))
+        for ten, st, v, pos, eid, kind, sv, d, meta, h in conn.execute(sql, params)
+    ]
+
 
 class SqliteEventStore(SqlEventStore):
     """The embedded backend. One writer at a time, so position order is commit order; the
@@ -87,11 +303,107 @@ class SqliteEventStore(SqlEventStore):
     ) -> None:
         super().__init__(engine, write_engine=write_engine, upcasters=upcasters)
         self._hub = LocalHub()
+        self._stamp = _timestamp_text(write_engine.dialect)
+        if not DIRECT:
+            warnings.warn(
+                "aiosqlite lacks Connection._execute/_conn: the SQLite event store runs "
+                "every statement through SQLAlchemy (correct, much slower)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     @classmethod
     def from_url(cls, url: str, *, upcasters: UpcasterRegistry | None = None) -> SqliteEventStore:
         read, write = create_sqlite_engines(url)
         return cls(read, write, upcasters=upcasters)
+
+    async def _append_once(
+        self,
+        request: AppendRequest,
+        remember: tuple[str, str] | None,
+        inline: Sequence[InlineHandler],
+    ) -> AppendResult:
+        if not DIRECT:
+            return await super()._append_once(request, remember, inline)
+        if not inline:
+            # The write engine's single connection, so appends stay serialised; the whole
+            # transaction is one function on its thread.
+            async with _checkout(self.write_engine) as driver:
+                rows, positions = await _on_driver_thread(
+                    driver, _write, request, remember, self._stamp, True
+                )
+            return _result(request, rows, positions)
+        # Handlers need a SQLAlchemy connection: the transaction is SQLAlchemy's (BEGIN
+        # IMMEDIATE, rolled back when a handler raises), the append's statements one hand-off.
+        try:
+            async with self.write_engine.begin() as conn:
+                rows, positions = await _on_driver_thread(
+                    await _driver(conn), _write, request, remember, self._stamp, False
+                )
+                _, recorded = request.recorded(rows, [(p, 0) for p in positions])
+                for handler in inline:
+                    await handler(conn, recorded)
+        except IntegrityError as exc:
+            raise UniqueViolation.classify(str(exc.orig)) from exc
+        return _result(request, rows, positions)
+
+    async def _read(self, sql: str, params: Sequence[Any]) -> list[RecordedEvent]:
+        async with _checkout(self.engine) as driver:
+            recorded = await _on_driver_thread(driver, _fetch, sql, params)
+        if self.upcasters:
+            return [self._upcast(event) for event in recorded]
+        return recorded
+
+    def _upcast(self, event: RecordedEvent) -> RecordedEvent:
+        version, data = self.upcasters.upcast(event.event_type, event.schema_version, event.data)
+        return event._replace(schema_version=version, data=data)
+
+    async def read_feed(
+        self,
+        after: FeedPosition = START,
+        *,
+        tenant_id: str | None = None,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        if not DIRECT:
+            return await super().read_feed(after, tenant_id=tenant_id, limit=limit)
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        if tenant_id is None:
+            return await self._read(_FEED_SQL, (after.position, limit))
+        return await self._read(_TENANT_FEED_SQL, (after.position, tenant_id, limit))
+
+    async def read_stream(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        as_of_position: int | None = None,
+        as_of_time: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        if not DIRECT:
+            return await super().read_stream(
+                tenant_id,
+                stream_id,
+                from_version=from_version,
+                to_version=to_version,
+                as_of_position=as_of_position,
+                as_of_time=as_of_time,
+            )
+        sql = _SELECT + "WHERE tenant_id = ? AND stream_id = ? AND version >= ?"
+        params: list[Any] = [tenant_id, stream_id, from_version]
+        if to_version is not None:
+            sql += " AND version <= ?"
+            params.append(to_version)
+        if as_of_position is not None:
+            sql += " AND global_position <= ?"
+            params.append(as_of_position)
+        if as_of_time is not None:
+            sql += " AND recorded_at <= ?"
+            params.append(self._stamp(as_of_time))
+        return await self._read(sql + " ORDER BY version", params)
 
     async def _insert(self, conn: AsyncConnection, rows: list[Row]) -> list[tuple[int, int]]:
         statement = events.insert().returning(
