@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,8 +15,16 @@ from projections import checkpoints
 from projections.projection import Projection, live_generation
 from projections.tables import generations
 
-Progress = Callable[[int, int], None]
-"""Called with (events applied so far, events in the log when the rebuild started)."""
+Progress = Callable[[int, int], Awaitable[None] | None]
+"""Called with (events applied so far, events in the log when the rebuild started) between
+batches, outside any transaction; a coroutine function is awaited."""
+
+
+async def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        outcome = progress(done, total)
+        if inspect.isawaitable(outcome):
+            await outcome
 
 
 @dataclass(frozen=True)
@@ -61,15 +70,13 @@ async def rebuild(
     total, _ = await store.feed_lag(START)
     done = 0
     position = START
-    if progress is not None:
-        progress(0, total)
+    await _report(progress, 0, total)
     while batch := await store.read_feed(position, limit=batch_size):
         async with store.write_engine.begin() as conn:
             await projection.apply(conn, batch, generation)
         position = batch[-1].feed_position
         done += len(batch)
-        if progress is not None:
-            progress(done, max(total, done))
+        await _report(progress, done, max(total, done))
     async with store.write_engine.begin() as conn:
         await store.lock_appends(conn)
         while batch := await store.read_committed(conn, position, limit=batch_size):
@@ -81,8 +88,7 @@ async def rebuild(
             await checkpoints.store(conn, name, position)
     async with store.write_engine.begin() as conn:
         await _delete_generations(conn, projection, keep=generation)
-    if progress is not None:
-        progress(done, done)
+    await _report(progress, done, done)
     return RebuildReport(name, generation, done, position)
 
 
