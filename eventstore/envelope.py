@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,23 +57,25 @@ class Metadata:
         )
 
 
-_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
-_V4_SET = (0x4000 << 64) | (0x8000 << 48)
-
-
 # A private generator: seeding the global ``random`` (as test frameworks do) must never make
 # ids repeat. Seeded from the OS, and again in every forked child.
 _ids = random.Random(os.urandom(32))
 os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))
+_VERSION_7 = 0x7 << 76
+_VARIANT = 0b10 << 62
 
 
 def new_event_id() -> uuid.UUID:
-    """A random (version 4) UUID, at half the cost of ``uuid.uuid4()``.
+    """A time-ordered UUID (version 7: milliseconds since the epoch, then 74 random bits).
 
-    Event ids must be unique, not secret: the bits come from a private generator seeded from
-    the OS instead of a system call per id.
+    Ids made close in time sort close together, so the primary-key index takes new events
+    at its right edge instead of dirtying a random page for each one. Event ids must be
+    unique, not secret: the random bits come from a private generator seeded from the OS.
     """
-    return uuid.UUID(int=(_ids.getrandbits(128) & _V4_CLEAR) | _V4_SET)
+    millis = time.time_ns() // 1_000_000
+    rand_a = _ids.getrandbits(12)
+    rand_b = _ids.getrandbits(62)
+    return uuid.UUID(int=(millis << 80) | _VERSION_7 | (rand_a << 64) | _VARIANT | rand_b)
 
 
 @dataclass(frozen=True, slots=True)
