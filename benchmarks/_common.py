@@ -3,13 +3,13 @@ throwaway PostgreSQL database per run."""
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import re
 import shutil
 import statistics
 import subprocess
-import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -183,3 +183,47 @@ def _total_memory() -> str | None:
         return None
     match = re.search(r"^Mem:\s+(\S+)", out, re.MULTILINE)
     return f"{match.group(1)} total" if match else None
+
+
+# -- latencies (benchmarks/projections.py) ------------------------------------------------------
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` quantile of ``values`` (linear interpolation between closest ranks)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = fraction * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass
+class Latencies:
+    """Per-call latencies (seconds) of one side of one workload, one list per repetition."""
+
+    runs: list[list[float]] = field(default_factory=list)
+
+    def add(self, seconds: list[float]) -> None:
+        self.runs.append(seconds)
+
+    def p50s(self) -> list[float]:
+        return [percentile(run, 0.50) for run in self.runs]
+
+    def p95s(self) -> list[float]:
+        return [percentile(run, 0.95) for run in self.runs]
+
+    @property
+    def p50(self) -> float:
+        """Median over the repetitions of each repetition's p50."""
+        return statistics.median(self.p50s()) if self.runs else 0.0
+
+    @property
+    def p95(self) -> float:
+        """Median over the repetitions of each repetition's p95."""
+        return statistics.median(self.p95s()) if self.runs else 0.0
+
+
+def format_ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.2f}"
