@@ -23,6 +23,8 @@ REOPENED = "scorecard.period_reopened"
 
 def to_json(value: Any) -> Any:
     """A JSON-safe copy of a view (dataclasses, periods, enums, dates)."""
+    if isinstance(value, Period):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
@@ -31,8 +33,8 @@ def to_json(value: Any) -> Any:
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, (Period, date, datetime)):
-        return str(value) if isinstance(value, Period) else value.isoformat()
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
     return value
 
 
