@@ -13,18 +13,17 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
-from eventstore.jsoncodec import json_dumps, json_loads
-from eventstore.notifications import LocalWaiter, PostgresHub
-from eventstore.sql import (
-    _COLUMNS,
+from eventstore.append import (
     INSERT_COLUMNS,
     AppendRequest,
     Row,
-    SqlEventStore,
     UniqueViolation,
     idempotency_row,
 )
+from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
+from eventstore.jsoncodec import json_dumps, json_loads
+from eventstore.notifications import LocalWaiter, PostgresHub
+from eventstore.sql import _COLUMNS, SqlEventStore
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry

@@ -21,18 +21,17 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
-from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
-from eventstore.jsoncodec import json_dumps, json_loads
-from eventstore.notifications import LocalHub, LocalWaiter
-from eventstore.sql import (
-    _COLUMNS,
+from eventstore.append import (
     INSERT_COLUMNS,
     AppendRequest,
     Row,
-    SqlEventStore,
     UniqueViolation,
     idempotency_row,
 )
+from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
+from eventstore.jsoncodec import json_dumps, json_loads
+from eventstore.notifications import LocalHub, LocalWaiter
+from eventstore.sql import _COLUMNS, SqlEventStore
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eventstore import NO_STREAM, Metadata, NewEvent
+from eventstore.append import AppendRequest
 from eventstore.hashing import GENESIS, canonical_bytes, chain
-from eventstore.sql import AppendRequest
 
 json_values = st.recursive(
     st.none()
