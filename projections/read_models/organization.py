@@ -1,0 +1,76 @@
+"""Organization and team tree read models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import domain.organization as org
+from projections import tables as t
+from projections.read_models.registry import handles
+from projections.versioned import Change, Writer
+
+# organization and teams -----------------------------------------------------------------
+
+
+@handles(org.OrganizationCreated)
+async def _organization_created(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
+        t.organizations,
+        c,
+        {
+            "organization_id": e.organization_id,
+            "name": e.name,
+            "fiscal_year_start_month": e.fiscal_year_start_month,
+            "cap": e.scoring.cap,
+            "green": e.scoring.thresholds.green,
+            "amber": e.scoring.thresholds.amber,
+        },
+    )
+
+
+@handles(org.OrganizationRenamed)
+async def _organization_renamed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.organizations, c, {"organization_id": e.organization_id}, {"name": e.name})
+
+
+@handles(org.ScoringDefaultsChanged)
+async def _scoring_changed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(
+        t.organizations,
+        c,
+        {"organization_id": e.organization_id},
+        {
+            "cap": e.scoring.cap,
+            "green": e.scoring.thresholds.green,
+            "amber": e.scoring.thresholds.amber,
+        },
+    )
+
+
+@handles(org.TeamCreated)
+async def _team_created(w: Writer, c: Change, e: Any) -> None:
+    await w.insert(
+        t.teams,
+        c,
+        {
+            "team_id": e.team_id,
+            "name": e.name,
+            "parent_team_id": e.parent_team_id,
+            "archived": False,
+        },
+    )
+
+
+@handles(org.TeamRenamed)
+async def _team_renamed(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.teams, c, {"team_id": e.team_id}, {"name": e.name})
+
+
+@handles(org.TeamMoved)
+async def _team_moved(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.teams, c, {"team_id": e.team_id}, {"parent_team_id": e.parent_team_id})
+
+
+@handles(org.TeamArchived)
+async def _team_archived(w: Writer, c: Change, e: Any) -> None:
+    await w.replace(t.teams, c, {"team_id": e.team_id}, {"archived": True})
