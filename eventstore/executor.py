@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from eventstore.envelope import AppendResult, FeedPosition, Metadata, NewEvent, RecordedEvent
 from eventstore.errors import ConcurrencyError, IdempotencyKeyReused
@@ -64,24 +65,54 @@ class CommandExecutor:
     A conflict (another writer appended between our read and our append) reloads the stream
     and decides again, at most ``max_attempts`` times; then the ConcurrencyError propagates.
     Errors raised by ``decide`` propagate unchanged and nothing is written.
+
+    With ``cache_size`` > 0 the executor keeps the folded state of the streams it used last
+    (states are immutable, events never change): the next command on a stream reads and folds
+    only the events appended since, whoever appended them.
     """
 
-    def __init__(self, store: EventStore, *, max_attempts: int = 5) -> None:
+    def __init__(self, store: EventStore, *, max_attempts: int = 5, cache_size: int = 0) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if cache_size < 0:
+            raise ValueError("cache_size must not be negative")
         self.store = store
         self.max_attempts = max_attempts
+        self.cache_size = cache_size
+        self._states: OrderedDict[tuple[str, str, int], tuple[object, Any, int]] = OrderedDict()
 
     async def load(
         self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S], codec: Codec[E]
     ) -> tuple[S, int]:
         """Fold a stream into its current state; return it with the stream's version."""
-        state = decider.initial_state
-        version = 0
-        for recorded in await self.store.read_stream(tenant_id, stream_id):
+        state, version = self._cached(tenant_id, stream_id, decider)
+        for recorded in await self.store.read_stream(
+            tenant_id, stream_id, from_version=version + 1
+        ):
             state = decider.evolve(state, codec.decode(recorded))
             version = recorded.version
+        self._remember(tenant_id, stream_id, decider, state, version)
         return state, version
+
+    def _cached(
+        self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S]
+    ) -> tuple[S, int]:
+        found = self._states.get((tenant_id, stream_id, id(decider)))
+        if found is None or found[0] is not decider:
+            return decider.initial_state, 0
+        self._states.move_to_end((tenant_id, stream_id, id(decider)))
+        return found[1], found[2]
+
+    def _remember(
+        self, tenant_id: str, stream_id: str, decider: object, state: object, version: int
+    ) -> None:
+        if not self.cache_size:
+            return
+        key = (tenant_id, stream_id, id(decider))
+        self._states[key] = (decider, state, version)
+        self._states.move_to_end(key)
+        while len(self._states) > self.cache_size:
+            self._states.popitem(last=False)
 
     async def execute(
         self,
@@ -136,6 +167,7 @@ class CommandExecutor:
                 return self._replayed(appended, state)
             for event in new_events:
                 state = decider.evolve(state, event)
+            self._remember(tenant_id, stream_id, decider, state, appended.version)
             return ExecutionResult(
                 new_events,
                 state,

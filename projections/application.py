@@ -40,7 +40,7 @@ class Ledger:
 
     def __init__(self, store: EventStore, *, max_attempts: int = 5) -> None:
         self.store = store
-        self.executor = CommandExecutor(store, max_attempts=max_attempts)
+        self.executor = CommandExecutor(store, max_attempts=max_attempts, cache_size=256)
         self.inline = (Inline(ReadModelProjection()),)
 
     async def execute(

@@ -111,6 +111,18 @@ class InterleavingStore(SqlEventStore):
         return await self.inner.append(*args, **kw)
 
 
+class RecordingStore(InterleavingStore):
+    """The real store, recording the first version each stream read asked for."""
+
+    def __init__(self, inner: SqlEventStore) -> None:
+        super().__init__(inner, times=0)
+        self.from_versions: list[int] = []
+
+    async def read_stream(self, tenant_id: str, stream_id: str, **kw: Any) -> list[RecordedEvent]:
+        self.from_versions.append(kw.get("from_version", 1))
+        return await super().read_stream(tenant_id, stream_id, **kw)
+
+
 class EventStoreContract:
     """Every guarantee of ARCHITECTURE §3 that both backends share."""
 
@@ -389,6 +401,16 @@ class EventStoreContract:
                 tenant, "c", Add(5), CounterDecider(), CounterCodec(), meta()
             )
         assert [e.data["amount"] for e in await store.read_stream(tenant, "c")] == [1, 1, 1]
+
+    async def test_a_caching_executor_folds_only_the_events_appended_since(self, store, tenant):
+        reads = RecordingStore(store)
+        executor = CommandExecutor(reads, cache_size=8)
+        decider, codec = CounterDecider(), CounterCodec()
+        await executor.execute(tenant, "c", Add(5), decider, codec, meta())
+        await store.append(tenant, "c", 1, [ev("counter.added", amount=10)], meta())  # another
+        result = await executor.execute(tenant, "c", Add(1), decider, codec, meta())
+        assert result.state == 16 and result.version == 3
+        assert reads.from_versions == [1, 2]  # the second command read from version 2 on
 
     async def test_a_rejected_command_writes_nothing(self, store, tenant):
         with pytest.raises(TooBig):
