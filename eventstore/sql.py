@@ -123,19 +123,27 @@ class SqlEventStore:
             try:
                 result = await self._append_once(request, remember, inline)
             except UniqueViolation as exc:
-                if exc.what == "idempotency" and remember is not None:
-                    found = await self._replay_idempotent(tenant_id, *remember)
-                    if found is not None:
-                        return found
-                    raise
                 if exc.what == "event_id":
                     raise DuplicateEventId(exc.detail) from exc
+                # A concurrent request with the same idempotency key may have won the race.
+                if remember is not None and (
+                    found := await self._replay_idempotent(tenant_id, *remember)
+                ):
+                    return found
+                if exc.what == "idempotency":
+                    raise
                 if attempt + 1 < attempts:
                     continue
                 info = await self.stream_info(tenant_id, stream_id)
                 raise ConcurrencyError(
                     stream_id, expected_version, info.version if info.exists else None
                 ) from exc
+            except ConcurrencyError:
+                if remember is not None and (
+                    found := await self._replay_idempotent(tenant_id, *remember)
+                ):
+                    return found
+                raise
             self._committed()
             return result
         raise AssertionError("unreachable")  # pragma: no cover

@@ -217,6 +217,17 @@ class EventStoreContract:
         assert "req-1" in str(caught.value)
         assert len(await store.read_stream(tenant, "s")) == 1
 
+    async def test_concurrent_requests_with_one_idempotency_key_write_once(self, store, tenant):
+        results = await asyncio.gather(
+            *(
+                store.append(tenant, "s", NO_STREAM, [ev(n=1)], meta(), idempotency_key="k")
+                for _ in range(4)
+            )
+        )
+        assert len({(r.version, r.position) for r in results}) == 1
+        assert sum(not r.duplicate for r in results) == 1
+        assert len(await store.read_stream(tenant, "s")) == 1
+
     async def test_idempotency_keys_belong_to_one_tenant(self, store, tenant):
         await store.append(tenant, "s", NO_STREAM, [ev(n=1)], meta(), idempotency_key="k")
         other = await store.append("other", "s", NO_STREAM, [ev(n=1)], meta(), idempotency_key="k")
