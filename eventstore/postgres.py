@@ -255,10 +255,6 @@ class PostgresEventStore(SqlEventStore):
             return [self._upcast(_as_recorded(RecordedEvent, row)) for row in rows]
         return [_as_recorded(RecordedEvent, row) for row in rows]
 
-    def _upcast(self, event: RecordedEvent) -> RecordedEvent:
-        version, data = self.upcasters.upcast(event.event_type, event.schema_version, event.data)
-        return event._replace(schema_version=version, data=data)
-
     async def read_feed(
         self,
         after: FeedPosition = START,

@@ -324,6 +324,10 @@ class SqlEventStore:
             stream_id, exists=True, version=tail.version, last_position=tail.global_position
         )
 
+    def _upcast(self, event: RecordedEvent) -> RecordedEvent:
+        version, data = self.upcasters.upcast(event.event_type, event.schema_version, event.data)
+        return event._replace(schema_version=version, data=data)
+
     def _to_recorded(self, row: Any) -> RecordedEvent:
         schema_version, data = row.schema_version, row.data
         if self.upcasters:

@@ -353,10 +353,6 @@ class SqliteEventStore(SqlEventStore):
             return [self._upcast(event) for event in recorded]
         return recorded
 
-    def _upcast(self, event: RecordedEvent) -> RecordedEvent:
-        version, data = self.upcasters.upcast(event.event_type, event.schema_version, event.data)
-        return event._replace(schema_version=version, data=data)
-
     async def read_feed(
         self,
         after: FeedPosition = START,

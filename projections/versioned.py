@@ -54,24 +54,19 @@ def current(table: sa.Table, change: Change, key: dict[str, Any]) -> sa.ColumnEl
     )
 
 
-async def insert(
-    conn: AsyncConnection, table: sa.Table, change: Change, values: dict[str, Any]
-) -> None:
-    """Open a new current version with ``values``."""
-    await conn.execute(
-        table.insert(),
-        {
-            **values,
-            "generation": change.generation,
-            "tenant_id": change.tenant_id,
-            "sys_from_time": change.time,
-            "sys_from_pos": change.position,
-            "sys_from_tx": change.transaction_id,
-            "changed_by": change.actor,
-            "change_event": change.event_type,
-            "change_reason": change.reason,
-        },
-    )
+def opened(change: Change, values: dict[str, Any]) -> dict[str, Any]:
+    """The row of a version that ``change`` opens with ``values``."""
+    return {
+        **values,
+        "generation": change.generation,
+        "tenant_id": change.tenant_id,
+        "sys_from_time": change.time,
+        "sys_from_pos": change.position,
+        "sys_from_tx": change.transaction_id,
+        "changed_by": change.actor,
+        "change_event": change.event_type,
+        "change_reason": change.reason,
+    }
 
 
 async def close(
@@ -111,7 +106,7 @@ async def replace(
     values = {k: v for k, v in row._mapping.items() if k not in SYSTEM_COLUMNS}
     values.update(changes)
     await close(conn, table, change, key)
-    await insert(conn, table, change, values)
+    await conn.execute(table.insert(), opened(change, values))
 
 
 class Writer:
@@ -136,19 +131,7 @@ class Writer:
         if self._table is not table:
             await self.flush()
             self._table = table
-        self._rows.append(
-            {
-                **values,
-                "generation": change.generation,
-                "tenant_id": change.tenant_id,
-                "sys_from_time": change.time,
-                "sys_from_pos": change.position,
-                "sys_from_tx": change.transaction_id,
-                "changed_by": change.actor,
-                "change_event": change.event_type,
-                "change_reason": change.reason,
-            }
-        )
+        self._rows.append(opened(change, values))
 
     async def close(
         self, table: sa.Table, change: Change, key: dict[str, Any], **extra: Any
