@@ -88,24 +88,31 @@ def target_for(
     kpi: KpiSpec, targets: Sequence[TargetSpec], period: Period
 ) -> ResolvedTarget | None:
     """The target that applies to ``period`` under the rules in the module docstring."""
-    for target in targets:
-        if target.period == period:
-            return ResolvedTarget(target.value, target.baseline, target.stretch)
+    exact = {target.period: target for target in targets}
+    effective = [target for target in targets if target.effective_from]
+    return _resolve(kpi, exact, effective, period)
+
+
+def _resolve(
+    kpi: KpiSpec,
+    exact: Mapping[Period, TargetSpec],
+    effective: Sequence[TargetSpec],
+    period: Period,
+) -> ResolvedTarget | None:
+    target = exact.get(period)
+    if target is not None:
+        return ResolvedTarget(target.value, target.baseline, target.stretch)
     finer = _FINER.get(period.granularity)
     if finer is not None and not finer.is_finer_than(kpi.frequency):
-        parts = [target_for(kpi, targets, sub) for sub in period.subperiods(finer)]
+        parts = [_resolve(kpi, exact, effective, sub) for sub in period.subperiods(finer)]
         if parts and all(part is not None for part in parts):
             present = [part for part in parts if part is not None]
             return _aggregate_targets(present, kpi.aggregation)
     latest: TargetSpec | None = None
-    for target in targets:
-        applies = (
-            target.effective_from
-            and target.period.granularity is period.granularity
-            and target.period <= period
-        )
-        if applies and (latest is None or latest.period < target.period):
-            latest = target
+    for candidate in effective:
+        applies = candidate.period.granularity is period.granularity and candidate.period <= period
+        if applies and (latest is None or latest.period < candidate.period):
+            latest = candidate
     if latest is None:
         return None
     return ResolvedTarget(latest.value, latest.baseline, latest.stretch)

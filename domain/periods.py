@@ -14,8 +14,9 @@ last month.
 from __future__ import annotations
 
 import enum
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -60,13 +61,26 @@ class Period:
     granularity: Granularity
     year_number: int
     index: int = 1
+    # Derived once (periods are compared and located a lot when KPIs are scored).
+    _first: int = field(init=False, repr=False, compare=False)
+    _last: int = field(init=False, repr=False, compare=False)
+    _key: tuple[int, int] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        limit = 12 // self.granularity.months
-        if not 1 <= self.index <= limit or not 1 <= self.year_number <= 9999:
+        months = _MONTHS_PER[self.granularity]
+        if not 1 <= self.index <= 12 // months or not 1 <= self.year_number <= 9999:
             raise reject(
                 "period.invalid", "period is out of range", field="period", value=repr(self)
             )
+        first = self.year_number * 12 + (self.index - 1) * months
+        object.__setattr__(self, "_first", first)
+        object.__setattr__(self, "_last", first + months - 1)
+        object.__setattr__(self, "_key", (first + months - 1, months))
+        object.__setattr__(self, "_hash", hash((self.granularity, self.year_number, self.index)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     # construction -----------------------------------------------------------------------
 
@@ -88,25 +102,14 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         """Parse ``"2026-03"``, ``"2026-Q1"`` or ``"2026"``; raise ``period.invalid`` otherwise."""
-        match = _PATTERN.match(text) if isinstance(text, str) else None
-        if match is None:
+        if not isinstance(text, str):
             raise reject(
                 "period.invalid",
                 "period must look like 2026-03, 2026-Q1 or 2026",
                 field="period",
                 value=text,
             )
-        year, month, quarter = match.groups()
-        try:
-            if month is not None:
-                return cls.month(int(year), int(month))
-            if quarter is not None:
-                return cls.quarter(int(year), int(quarter))
-            return cls.year(int(year))
-        except DomainError:
-            raise reject(
-                "period.invalid", "period is out of range", field="period", value=text
-            ) from None
+        return _parse(text)
 
     @classmethod
     def from_month_ordinal(cls, ordinal: int) -> Period:
@@ -134,15 +137,15 @@ class Period:
     @property
     def first_month_ordinal(self) -> int:
         """Months since year 0 of this period's first month (``year * 12 + month - 1``)."""
-        return self.year_number * 12 + (self.index - 1) * self.granularity.months
+        return self._first
 
     @property
     def last_month_ordinal(self) -> int:
         """Months since year 0 of this period's last month."""
-        return self.first_month_ordinal + self.granularity.months - 1
+        return self._last
 
     def _sort_key(self) -> tuple[int, int]:
-        return (self.last_month_ordinal, self.granularity.months)
+        return self._key
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Period):
@@ -182,14 +185,7 @@ class Period:
 
         Empty when ``granularity`` is longer than this period's own.
         """
-        if self.granularity.is_finer_than(granularity):
-            return ()
-        step = granularity.months
-        first = self.first_month_ordinal
-        return tuple(
-            Period.from_month_ordinal(ordinal).enclosing(granularity)
-            for ordinal in range(first, self.last_month_ordinal + 1, step)
-        )
+        return _subperiods(self, granularity)
 
     def enclosing(self, granularity: Granularity) -> Period:
         """The period of ``granularity`` that contains this period's first month.
@@ -300,3 +296,39 @@ def fiscal_label(period: Period, start_month: int) -> str:
     if period.granularity is Granularity.YEAR:
         return f"FY{year}"
     return f"FY{year}-Q{fiscal_quarter(period, start_month)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> Period:
+    """Parse a period label (periods are immutable, so one parse serves every caller)."""
+    match = _PATTERN.match(text)
+    if match is None:
+        raise reject(
+            "period.invalid",
+            "period must look like 2026-03, 2026-Q1 or 2026",
+            field="period",
+            value=text,
+        )
+    year, month, quarter = match.groups()
+    try:
+        if month is not None:
+            return Period.month(int(year), int(month))
+        if quarter is not None:
+            return Period.quarter(int(year), int(quarter))
+        return Period.year(int(year))
+    except DomainError:
+        raise reject(
+            "period.invalid", "period is out of range", field="period", value=text
+        ) from None
+
+
+@functools.lru_cache(maxsize=8192)
+def _subperiods(period: Period, granularity: Granularity) -> tuple[Period, ...]:
+    """:meth:`Period.subperiods`, computed once per period (scoring asks again and again)."""
+    if period.granularity.is_finer_than(granularity):
+        return ()
+    step = granularity.months
+    return tuple(
+        Period.from_month_ordinal(ordinal).enclosing(granularity)
+        for ordinal in range(period.first_month_ordinal, period.last_month_ordinal + 1, step)
+    )

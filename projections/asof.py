@@ -37,6 +37,41 @@ class AsOf:
         return self.time.isoformat() if self.time is not None else f"position {self.position}"
 
 
+AS_OF_KINDS = ("now", "time", "position")
+
+
+def kind_of(as_of: AsOf | None) -> str:
+    """Which of :data:`AS_OF_KINDS` ``as_of`` is."""
+    if as_of is None:
+        return "now"
+    return "time" if as_of.time is not None else "position"
+
+
+def as_of_parameter(as_of: AsOf | None) -> dict[str, Any]:
+    """The bind parameter of a statement built by :func:`visible_at`."""
+    if as_of is None:
+        return {}
+    return {"as_of": as_of.time if as_of.time is not None else as_of.position}
+
+
+def visible_at(table: sa.Table, kind: str) -> sa.ColumnElement[bool]:
+    """:func:`visible` with the moment as the bind parameter ``as_of``, for statements that
+    are built once and run many times."""
+    if kind == "now":
+        return table.c.sys_to_pos.is_(None)
+    if kind == "position":
+        moment = sa.bindparam("as_of", type_=sa.BigInteger)
+        return sa.and_(
+            table.c.sys_from_pos <= moment,
+            sa.or_(table.c.sys_to_pos.is_(None), table.c.sys_to_pos > moment),
+        )
+    at = sa.bindparam("as_of", type_=table.c.sys_from_time.type)
+    return sa.and_(
+        table.c.sys_from_time <= at,
+        sa.or_(table.c.sys_to_time.is_(None), table.c.sys_to_time > at),
+    )
+
+
 def visible(table: sa.Table, as_of: AsOf | None) -> sa.ColumnElement[bool]:
     """Rows current now (``as_of`` None) or at ``as_of``."""
     if as_of is None:
@@ -50,6 +85,14 @@ def visible(table: sa.Table, as_of: AsOf | None) -> sa.ColumnElement[bool]:
         table.c.sys_from_time <= as_of.time,
         sa.or_(table.c.sys_to_time.is_(None), table.c.sys_to_time > as_of.time),
     )
+
+
+def scoped_at(table: sa.Table, projection: str = "read_models") -> list[Any]:
+    """:func:`scoped` with the tenant as the bind parameter ``tenant_id``."""
+    return [
+        table.c.tenant_id == sa.bindparam("tenant_id"),
+        table.c.generation == live_generation_subquery(projection),
+    ]
 
 
 def scoped(table: sa.Table, tenant_id: str, projection: str = "read_models") -> list[Any]:

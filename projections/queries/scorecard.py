@@ -8,9 +8,11 @@ evaluation and roll-up functions; nothing is scored twice.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,7 +21,14 @@ from domain.kpi_kinds import Aggregation, Direction
 from domain.periods import Frequency, Period
 from domain.scoring import ScoringDefaults, Status, Thresholds, roll_up, status_for
 from projections import tables as t
-from projections.asof import AsOf, scoped, visible
+from projections.asof import (
+    AsOf,
+    as_of_parameter,
+    kind_of,
+    scoped_at,
+    visible_at,
+)
+from projections.fetch import fetch_all
 from projections.views import (
     InitiativeView,
     KpiView,
@@ -32,23 +41,74 @@ from projections.views import (
 DEFAULT_TREND = 6
 
 
-def _rows(table: sa.Table, tenant_id: str, scorecard_id: str, as_of: AsOf | None) -> sa.Select[Any]:
-    return sa.select(table).where(
-        *scoped(table, tenant_id), visible(table, as_of), table.c.scorecard_id == scorecard_id
+class _Statements(NamedTuple):
+    head: sa.Select[Any]
+    perspectives: sa.Select[Any]
+    objectives: sa.Select[Any]
+    links: sa.Select[Any]
+    kpis: sa.Select[Any]
+    targets: sa.Select[Any]
+    measurements: sa.Select[Any]
+    initiatives: sa.Select[Any]
+    closes: sa.Select[Any]
+
+
+def _rows(table: sa.Table, kind: str, *columns: str) -> sa.Select[Any]:
+    return sa.select(*(table.c[name] for name in columns)).where(
+        *scoped_at(table),
+        visible_at(table, kind),
+        table.c.scorecard_id == sa.bindparam("scorecard_id"),
     )
 
 
-async def scoring_defaults(
-    conn: AsyncConnection, tenant_id: str, as_of: AsOf | None
-) -> ScoringDefaults:
-    """The organization's cap and thresholds (the domain defaults before it exists)."""
+@functools.cache
+def _statements(kind: str) -> _Statements:
+    """The query's statements for one kind of moment, built once: every call only binds its
+    tenant, scorecard, moment and window (and SQLAlchemy reuses their compiled form)."""
     org = t.organizations
-    row = (
-        await conn.execute(sa.select(org).where(*scoped(org, tenant_id), visible(org, as_of)))
-    ).first()
-    if row is None:
-        return ScoringDefaults()
-    return ScoringDefaults(cap=row.cap, thresholds=Thresholds(green=row.green, amber=row.amber))
+    defaults = [
+        sa.select(org.c[name])
+        .where(*scoped_at(org), visible_at(org, kind))
+        .limit(1)
+        .scalar_subquery()
+        .label(name)
+        for name in ("cap", "green", "amber")
+    ]
+    m = t.measurements
+    return _Statements(
+        head=_rows(
+            t.scorecards, kind, "scorecard_id", "team_id", "name", "description"
+        ).add_columns(*defaults),
+        perspectives=_rows(
+            t.perspectives, kind, "perspective_id", "name", "weight", "position"
+        ).order_by(t.perspectives.c.position),
+        objectives=_rows(
+            t.objectives, kind, "objective_id", "perspective_id", "title", "description",
+            "owner", "weight", "parent_scorecard_id", "parent_objective_id",
+        )
+        .where(t.objectives.c.retired.is_(False))
+        .order_by(t.objectives.c.sys_from_pos, t.objectives.c.objective_id),
+        links=_rows(t.objective_links, kind, "source_objective_id", "target_objective_id"),
+        kpis=_rows(
+            t.kpis, kind, "kpi_id", "objective_id", "name", "description", "unit",
+            "direction", "frequency", "aggregation", "kind", "owner", "weight", "range_low",
+            "range_high", "green", "amber",
+        )
+        .where(t.kpis.c.retired.is_(False))
+        .order_by(t.kpis.c.name, t.kpis.c.kpi_id),
+        targets=_rows(
+            t.targets, kind, "kpi_id", "period", "effective_from", "value", "baseline", "stretch"
+        ),
+        measurements=_rows(m, kind, "kpi_id", "period", "value", "not_available").where(
+            m.c.period_start >= sa.bindparam("window_start"),
+            m.c.period_end <= sa.bindparam("window_end"),
+        ),
+        initiatives=_rows(
+            t.initiatives, kind, "initiative_id", "title", "owner", "start_date", "due_date",
+            "status", "progress", "objective_ids",
+        ),
+        closes=_rows(t.period_closes, kind, "period"),
+    )  # fmt: skip
 
 
 async def scorecard(
@@ -63,57 +123,42 @@ async def scorecard(
     None for now), or None when the scorecard did not exist then."""
     if trend_count < 1:
         raise ValueError(f"trend_count must be at least 1, got {trend_count}")
-    head = (await conn.execute(_rows(t.scorecards, tenant_id, scorecard_id, as_of))).first()
-    if head is None:
-        return None
-    defaults = await scoring_defaults(conn, tenant_id, as_of)
-    perspectives = (
-        await conn.execute(
-            _rows(t.perspectives, tenant_id, scorecard_id, as_of).order_by(
-                t.perspectives.c.position
-            )
-        )
-    ).all()
-    objectives = (
-        await conn.execute(
-            _rows(t.objectives, tenant_id, scorecard_id, as_of)
-            .where(t.objectives.c.retired.is_(False))
-            .order_by(t.objectives.c.sys_from_pos, t.objectives.c.objective_id)
-        )
-    ).all()
-    links = (await conn.execute(_rows(t.objective_links, tenant_id, scorecard_id, as_of))).all()
-    kpis = (
-        await conn.execute(
-            _rows(t.kpis, tenant_id, scorecard_id, as_of)
-            .where(t.kpis.c.retired.is_(False))
-            .order_by(t.kpis.c.name, t.kpis.c.kpi_id)
-        )
-    ).all()
-    targets = (await conn.execute(_rows(t.targets, tenant_id, scorecard_id, as_of))).all()
+    statements = _statements(kind_of(as_of))
     window = trend_periods(period, trend_count)
-    measured = (
-        await conn.execute(
-            _rows(t.measurements, tenant_id, scorecard_id, as_of).where(
-                t.measurements.c.period_start >= window[0].first_month_ordinal,
-                t.measurements.c.period_end <= period.last_month_ordinal,
-            )
+    params = {
+        "tenant_id": tenant_id,
+        "scorecard_id": scorecard_id,
+        "window_start": window[0].first_month_ordinal,
+        "window_end": period.last_month_ordinal,
+        **as_of_parameter(as_of),
+    }
+    found = await fetch_all(conn, statements.head, params)
+    if not found:
+        return None
+    head = found[0]
+    defaults = ScoringDefaults()
+    if head.cap is not None:
+        defaults = ScoringDefaults(
+            cap=head.cap, thresholds=Thresholds(green=head.green, amber=head.amber)
         )
-    ).all()
-    initiatives = (await conn.execute(_rows(t.initiatives, tenant_id, scorecard_id, as_of))).all()
-    closes = (await conn.execute(_rows(t.period_closes, tenant_id, scorecard_id, as_of))).all()
+    perspectives = await fetch_all(conn, statements.perspectives, params)
+    objectives = await fetch_all(conn, statements.objectives, params)
+    links = await fetch_all(conn, statements.links, params)
+    kpis = await fetch_all(conn, statements.kpis, params)
+    targets = await fetch_all(conn, statements.targets, params)
+    measured = await fetch_all(conn, statements.measurements, params)
+    initiatives = await fetch_all(conn, statements.initiatives, params)
+    closes = await fetch_all(conn, statements.closes, params)
 
+    # Rows unpack in their select's column order (cheaper than access by name).
     targets_by_kpi: dict[str, list[TargetSpec]] = defaultdict(list)
-    for row in targets:
-        targets_by_kpi[row.kpi_id].append(
-            TargetSpec(
-                Period.parse(row.period), row.effective_from, row.value, row.baseline, row.stretch
-            )
+    for kpi_id, label, effective_from, value, baseline, stretch in targets:
+        targets_by_kpi[kpi_id].append(
+            TargetSpec(Period.parse(label), effective_from, value, baseline, stretch)
         )
     values_by_kpi: dict[str, dict[Period, float | None]] = defaultdict(dict)
-    for row in measured:
-        values_by_kpi[row.kpi_id][Period.parse(row.period)] = (
-            None if row.not_available else row.value
-        )
+    for kpi_id, label, value, not_available in measured:
+        values_by_kpi[kpi_id][Period.parse(label)] = None if not_available else value
     kpis_by_objective: dict[str, list[KpiView]] = defaultdict(list)
     for row in kpis:
         view = _kpi_view(
@@ -130,7 +175,7 @@ async def scorecard(
             row.due_date,
             row.status,
             row.progress,
-            tuple(row.objective_ids),
+            tuple(_json(row.objective_ids)),
         )
         for objective_id in initiative.objective_ids:
             initiatives_by_objective[objective_id].append(initiative)
@@ -186,6 +231,11 @@ async def scorecard(
         perspectives=tuple(perspective_views),
         links=tuple(LinkView(r.source_objective_id, r.target_objective_id) for r in links),
     )
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value: drivers hand back text where SQLAlchemy would parse it."""
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 def kpi_spec(row: Any) -> KpiSpec:
