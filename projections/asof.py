@@ -54,6 +54,29 @@ def as_of_parameter(as_of: AsOf | None) -> dict[str, Any]:
     return {"as_of": as_of.time if as_of.time is not None else as_of.position}
 
 
+# A row still current has no end; for "as of" filters its end is taken as beyond any moment,
+# in exactly the form the as-of indexes of migration 0003 use, so the end condition is checked
+# inside the index instead of on every past version's row.
+OPEN_END_TIME = "'9999-12-31 00:00:00+00'"
+OPEN_END_POSITION = "9223372036854775807"
+
+
+def ends_after_time(table: sa.Table, moment: Any) -> sa.ColumnElement[bool]:
+    """The row's version was still current after ``moment`` (a time)."""
+    end: sa.ColumnElement[Any] = sa.func.coalesce(
+        table.c.sys_to_time, sa.literal_column(OPEN_END_TIME)
+    )
+    return end > moment
+
+
+def ends_after_position(table: sa.Table, moment: Any) -> sa.ColumnElement[bool]:
+    """The row's version was still current after global position ``moment``."""
+    end: sa.ColumnElement[Any] = sa.func.coalesce(
+        table.c.sys_to_pos, sa.literal_column(OPEN_END_POSITION)
+    )
+    return end > moment
+
+
 def visible_at(table: sa.Table, kind: str) -> sa.ColumnElement[bool]:
     """:func:`visible` with the moment as the bind parameter ``as_of``, for statements that
     are built once and run many times."""
@@ -61,15 +84,9 @@ def visible_at(table: sa.Table, kind: str) -> sa.ColumnElement[bool]:
         return table.c.sys_to_pos.is_(None)
     if kind == "position":
         moment = sa.bindparam("as_of", type_=sa.BigInteger)
-        return sa.and_(
-            table.c.sys_from_pos <= moment,
-            sa.or_(table.c.sys_to_pos.is_(None), table.c.sys_to_pos > moment),
-        )
+        return sa.and_(table.c.sys_from_pos <= moment, ends_after_position(table, moment))
     at = sa.bindparam("as_of", type_=table.c.sys_from_time.type)
-    return sa.and_(
-        table.c.sys_from_time <= at,
-        sa.or_(table.c.sys_to_time.is_(None), table.c.sys_to_time > at),
-    )
+    return sa.and_(table.c.sys_from_time <= at, ends_after_time(table, at))
 
 
 def visible(table: sa.Table, as_of: AsOf | None) -> sa.ColumnElement[bool]:
@@ -78,13 +95,10 @@ def visible(table: sa.Table, as_of: AsOf | None) -> sa.ColumnElement[bool]:
         return table.c.sys_to_pos.is_(None)
     if as_of.position is not None:
         return sa.and_(
-            table.c.sys_from_pos <= as_of.position,
-            sa.or_(table.c.sys_to_pos.is_(None), table.c.sys_to_pos > as_of.position),
+            table.c.sys_from_pos <= as_of.position, ends_after_position(table, as_of.position)
         )
-    return sa.and_(
-        table.c.sys_from_time <= as_of.time,
-        sa.or_(table.c.sys_to_time.is_(None), table.c.sys_to_time > as_of.time),
-    )
+    at = sa.literal(as_of.time, table.c.sys_from_time.type)
+    return sa.and_(table.c.sys_from_time <= at, ends_after_time(table, at))
 
 
 def scoped_at(table: sa.Table, projection: str = "read_models") -> list[Any]:

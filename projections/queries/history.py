@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from projections import tables as t
-from projections.asof import AsOf, scoped
+from projections.asof import AsOf, ends_after_position, ends_after_time, scoped
 from projections.tables import SYSTEM_COLUMNS
 from projections.views import EntityChange, KpiHistory, RowVersion
 
@@ -129,11 +129,12 @@ def _overlapping(table: sa.Table, since: AsOf, until: AsOf) -> sa.ColumnElement[
     if since.position is not None and until.position is not None:
         return sa.and_(
             table.c.sys_from_pos <= until.position,
-            sa.or_(table.c.sys_to_pos.is_(None), table.c.sys_to_pos > since.position),
+            ends_after_position(table, since.position),
         )
     if since.time is not None and until.time is not None:
+        column_type = table.c.sys_from_time.type
         return sa.and_(
-            table.c.sys_from_time <= until.time,
-            sa.or_(table.c.sys_to_time.is_(None), table.c.sys_to_time > since.time),
+            table.c.sys_from_time <= sa.literal(until.time, column_type),
+            ends_after_time(table, sa.literal(since.time, column_type)),
         )
     raise ValueError("compare two times or two positions, not one of each")
