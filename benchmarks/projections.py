@@ -898,7 +898,8 @@ async def explain(store: SqlEventStore, target: Target, as_of: AsOf | None, log:
     sync_engine = store.engine.sync_engine
     sa.event.listen(sync_engine, "before_cursor_execute", capture)
     try:
-        async with store.engine.connect() as conn:
+        async with store.engine.connect() as plain:
+            conn = await plain.execution_options(observe_statements=True)
             await scorecard(conn, target.tenant_id, target.scorecard_id, target.period, as_of)
     finally:
         sa.event.remove(sync_engine, "before_cursor_execute", capture)
@@ -1075,6 +1076,8 @@ async def run(sizes: Sizes, inline: bool, want_explain: bool, log: Log) -> Resul
                 await explain(store, target, None, print)
                 log("EXPLAIN ANALYZE of the as-of query A-now (large store)")
                 await explain(store, target, AsOf(time=now), print)
+                log("EXPLAIN ANALYZE of the as-of query A-pos (large store)")
+                await explain(store, past, AsOf(position=position), print)
             small_rate = results.rebuilds[0].ours.median
             estimate = loader.events / small_rate if small_rate else float("inf")
             if sizes is FULL and estimate <= LARGE_REBUILD_BUDGET:

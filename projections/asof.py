@@ -66,7 +66,8 @@ def ends_after_time(table: sa.Table, moment: Any) -> sa.ColumnElement[bool]:
     end: sa.ColumnElement[Any] = sa.func.coalesce(
         table.c.sys_to_time, sa.literal_column(OPEN_END_TIME)
     )
-    return end > moment
+    after: sa.ColumnElement[bool] = end > moment
+    return after
 
 
 def ends_after_position(table: sa.Table, moment: Any) -> sa.ColumnElement[bool]:
@@ -74,7 +75,8 @@ def ends_after_position(table: sa.Table, moment: Any) -> sa.ColumnElement[bool]:
     end: sa.ColumnElement[Any] = sa.func.coalesce(
         table.c.sys_to_pos, sa.literal_column(OPEN_END_POSITION)
     )
-    return end > moment
+    after: sa.ColumnElement[bool] = end > moment
+    return after
 
 
 def visible_at(table: sa.Table, kind: str) -> sa.ColumnElement[bool]:
@@ -82,10 +84,13 @@ def visible_at(table: sa.Table, kind: str) -> sa.ColumnElement[bool]:
     are built once and run many times."""
     if kind == "now":
         return table.c.sys_to_pos.is_(None)
+    # The moment is written into the statement's text rather than bound: the planner must
+    # see it (a recent moment and a long-past one want different indexes), and a plan cached
+    # for a prepared statement would serve every moment with the same one.
     if kind == "position":
-        moment = sa.bindparam("as_of", type_=sa.BigInteger)
+        moment = sa.bindparam("as_of", type_=sa.BigInteger, literal_execute=True)
         return sa.and_(table.c.sys_from_pos <= moment, ends_after_position(table, moment))
-    at = sa.bindparam("as_of", type_=table.c.sys_from_time.type)
+    at = sa.bindparam("as_of", type_=table.c.sys_from_time.type, literal_execute=True)
     return sa.and_(table.c.sys_from_time <= at, ends_after_time(table, at))
 
 

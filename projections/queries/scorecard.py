@@ -100,7 +100,8 @@ def _statements(kind: str) -> _Statements:
             t.targets, kind, "kpi_id", "period", "effective_from", "value", "baseline", "stretch"
         ),
         measurements=_rows(m, kind, "kpi_id", "period", "value", "not_available").where(
-            m.c.period_start >= sa.bindparam("window_start"),
+            # Bounding period_start on both sides keeps the index range to the window.
+            m.c.period_start.between(sa.bindparam("window_start"), sa.bindparam("window_end")),
             m.c.period_end <= sa.bindparam("window_end"),
         ),
         initiatives=_rows(
