@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,11 @@ def opened(change: Change, values: dict[str, Any]) -> dict[str, Any]:
         "changed_by": change.actor,
         "change_event": change.event_type,
         "change_reason": change.reason,
+        "sys_to_time": None,
+        "sys_to_pos": None,
+        "ended_by": None,
+        "end_event": None,
+        "end_reason": None,
     }
 
 
@@ -78,16 +84,7 @@ async def close(
 ) -> int:
     """End the current version of the rows matching ``key``; return how many ended."""
     result = await conn.execute(
-        table.update()
-        .where(current(table, change, key))
-        .values(
-            sys_to_time=change.time,
-            sys_to_pos=change.position,
-            ended_by=change.actor,
-            end_event=change.event_type,
-            end_reason=change.reason,
-            **extra,
-        )
+        table.update().where(current(table, change, key)).values(ended(change, **extra))
     )
     return int(result.rowcount)
 
@@ -109,35 +106,84 @@ async def replace(
     await conn.execute(table.insert(), opened(change, values))
 
 
-class Writer:
-    """Writes versioned rows for one batch of events on one connection.
+def ended(change: Change, **extra: Any) -> dict[str, Any]:
+    """The columns that end a version, as ``change`` ends it."""
+    return {
+        "sys_to_time": change.time,
+        "sys_to_pos": change.position,
+        "ended_by": change.actor,
+        "end_event": change.event_type,
+        "end_reason": change.reason,
+        **extra,
+    }
 
-    Consecutive inserts into the same table are sent as one multi-row statement; anything
-    else (closing or replacing a version) first flushes them, so statements keep event order.
+
+@functools.cache
+def _close_many(table: sa.Table, key: tuple[str, ...], extra: tuple[str, ...]) -> sa.Update:
+    """An UPDATE ending the current version of one entity, every value a bind parameter,
+    for closing many entities in one executemany."""
+    ends = ("sys_to_time", "sys_to_pos", "ended_by", "end_event", "end_reason", *extra)
+    return (
+        table.update()
+        .where(
+            table.c.tenant_id == sa.bindparam("w_tenant_id"),
+            table.c.generation == sa.bindparam("w_generation"),
+            table.c.sys_to_pos.is_(None),
+            *(table.c[name] == sa.bindparam(f"k_{name}") for name in key),
+        )
+        .values({name: sa.bindparam(f"v_{name}") for name in ends})
+    )
+
+
+class Writer:
+    """Writes versioned rows for one batch of events on one connection, in few statements.
+
+    New versions wait in memory; a version opened and ended within the batch is inserted
+    already ended. Ends of versions stored before the batch are sent together (one UPDATE,
+    executed for many rows) before the new versions, which go in one multi-row INSERT per
+    table. A ``replace`` (rare: definitions and structure) needs the stored row, so it sends
+    everything pending first. Each entity has at most one open version, so this keeps the
+    outcome of applying the events one by one.
     """
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self._table: sa.Table | None = None
-        self._rows: list[dict[str, Any]] = []
+        self._new: list[tuple[sa.Table, dict[str, Any]]] = []
+        self._ends: list[tuple[sa.Table, Change, dict[str, Any], dict[str, Any]]] = []
 
     async def flush(self) -> None:
-        """Send the pending inserts."""
-        if self._table is not None and self._rows:
-            await self.conn.execute(self._table.insert(), self._rows)
-        self._table, self._rows = None, []
+        """Send the pending ends, then the pending new versions."""
+        ends, self._ends = self._ends, []
+        groups: dict[tuple[sa.Table, tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
+        for table, change, key, extra in ends:
+            params = {"w_tenant_id": change.tenant_id, "w_generation": change.generation}
+            params.update({f"k_{name}": value for name, value in key.items()})
+            params.update({f"v_{name}": value for name, value in ended(change, **extra).items()})
+            groups.setdefault((table, tuple(key), tuple(extra)), []).append(params)
+        for (table, key_names, extra_names), rows in groups.items():
+            await self.conn.execute(_close_many(table, key_names, extra_names), rows)
+        new, self._new = self._new, []
+        by_table: dict[sa.Table, list[dict[str, Any]]] = {}
+        for table, row in new:
+            by_table.setdefault(table, []).append(row)
+        for table, rows in by_table.items():
+            await self.conn.execute(table.insert(), rows)
 
     async def insert(self, table: sa.Table, change: Change, values: dict[str, Any]) -> None:
-        if self._table is not table:
-            await self.flush()
-            self._table = table
-        self._rows.append(opened(change, values))
+        self._new.append((table, opened(change, values)))
 
     async def close(
         self, table: sa.Table, change: Change, key: dict[str, Any], **extra: Any
-    ) -> int:
-        await self.flush()
-        return await close(self.conn, table, change, key, **extra)
+    ) -> None:
+        for pending_table, row in reversed(self._new):
+            if (
+                pending_table is table
+                and row["sys_to_pos"] is None
+                and all(row[name] == value for name, value in key.items())
+            ):
+                row.update(ended(change, **extra))
+                return
+        self._ends.append((table, change, key, extra))
 
     async def replace(
         self, table: sa.Table, change: Change, key: dict[str, Any], changes: dict[str, Any]
