@@ -179,6 +179,8 @@ class Writer:
             if (
                 pending_table is table
                 and row["sys_to_pos"] is None
+                and row["tenant_id"] == change.tenant_id
+                and row["generation"] == change.generation
                 and all(row[name] == value for name, value in key.items())
             ):
                 row.update(ended(change, **extra))
