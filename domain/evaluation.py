@@ -140,8 +140,28 @@ def evaluate_kpi(
     ``measurements`` are the current values at the KPI's own frequency (None for
     not-available); ``targets`` are the KPI's current targets.
     """
+    return _evaluate(kpi, measurements, _TargetIndex(targets), period, defaults)
+
+
+class _TargetIndex:
+    """A KPI's targets arranged once for resolving many periods."""
+
+    __slots__ = ("effective", "exact")
+
+    def __init__(self, targets: Sequence[TargetSpec]) -> None:
+        self.exact = {target.period: target for target in targets}
+        self.effective = [target for target in targets if target.effective_from]
+
+
+def _evaluate(
+    kpi: KpiSpec,
+    measurements: Mapping[Period, float | None],
+    targets: _TargetIndex,
+    period: Period,
+    defaults: ScoringDefaults,
+) -> KpiEvaluation:
     actual = actual_for(kpi, measurements, period)
-    target = target_for(kpi, targets, period)
+    target = _resolve(kpi, targets.exact, targets.effective, period)
     score: float | None = None
     if actual is not None:
         if kpi.direction is Direction.WITHIN_RANGE:
@@ -182,8 +202,10 @@ def trend(
     count: int,
     defaults: ScoringDefaults,
 ) -> list[KpiEvaluation]:
-    """Evaluations over the last ``count`` periods ending with ``end``, oldest first."""
+    """Evaluations over the last ``count`` periods ending with ``end``, oldest first (the
+    same figures as :func:`evaluate_kpi` for each period)."""
+    index = _TargetIndex(targets)
     return [
-        evaluate_kpi(kpi, measurements, targets, period, defaults)
+        _evaluate(kpi, measurements, index, period, defaults)
         for period in trend_periods(end, count)
     ]

@@ -220,7 +220,7 @@ class Period:
 
     def last(self, count: int) -> tuple[Period, ...]:
         """The ``count`` periods of this granularity ending with this one, oldest first."""
-        return tuple(self.shift(step) for step in range(1 - count, 1))
+        return _last(self, count)
 
     # pydantic ---------------------------------------------------------------------------
 
@@ -332,3 +332,9 @@ def _subperiods(period: Period, granularity: Granularity) -> tuple[Period, ...]:
         Period.from_month_ordinal(ordinal).enclosing(granularity)
         for ordinal in range(period.first_month_ordinal, period.last_month_ordinal + 1, step)
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _last(period: Period, count: int) -> tuple[Period, ...]:
+    """:meth:`Period.last`, computed once per period and count."""
+    return tuple(period.shift(step) for step in range(1 - count, 1))

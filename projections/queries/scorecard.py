@@ -16,7 +16,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.evaluation import KpiSpec, TargetSpec, evaluate_kpi, trend_periods
+from domain.evaluation import KpiSpec, TargetSpec, trend, trend_periods
 from domain.kpi_kinds import Aggregation, Direction
 from domain.periods import Frequency, Period
 from domain.scoring import ScoringDefaults, Status, Thresholds, roll_up, status_for
@@ -261,7 +261,7 @@ def _kpi_view(
     defaults: ScoringDefaults,
 ) -> KpiView:
     spec = kpi_spec(row)
-    trend = tuple(evaluate_kpi(spec, values, targets, p, defaults) for p in window)
+    evaluations = tuple(trend(spec, values, targets, period, len(window), defaults))
     return KpiView(
         kpi_id=row.kpi_id,
         objective_id=row.objective_id,
@@ -278,6 +278,6 @@ def _kpi_view(
         range_high=row.range_high,
         green=row.green,
         amber=row.amber,
-        evaluation=trend[-1],
-        trend=trend,
+        evaluation=evaluations[-1],
+        trend=evaluations,
     )

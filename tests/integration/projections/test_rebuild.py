@@ -113,3 +113,31 @@ async def test_rebuilding_an_async_projection_moves_its_checkpoint_and_applies_n
     assert sorted(ids) == sorted(str(e.event_id) for e in events)
     assert report.events == len(events) - 1
     assert await _generations(s.store, audit) == {2}
+
+
+async def test_a_rebuild_keeps_tenants_with_the_same_ids_apart(database_url: str):
+    """Two tenants run the very same commands (same scorecard, KPI and measurement ids),
+    interleaved, and one rebuild batch holds both: each keeps its own rows."""
+    store = open_store(database_url)
+    try:
+        acme, globex = Scenario(store, "acme"), Scenario(store, "globex")
+        await build_small_scorecard(acme)
+        await build_small_scorecard(globex)
+        for tenant in (acme, globex):
+            await tenant.run(measure("a-2026-03b", "avail", "2026-03", 97.0, reason="late data"))
+        await globex.run(
+            c.RetractMeasurement(
+                scorecard_id=SC, kpi_id="avail", period=P("2026-03"), reason="duplicate"
+            )
+        )
+        before = await _content(store, READ_MODEL_TABLES)
+        await rebuild(store, ReadModelProjection(), batch_size=10_000)
+        assert await _content(store, READ_MODEL_TABLES) == before
+        async with store.engine.connect() as conn:
+            mine = await scorecard(conn, "acme", SC, P("2026-03"))
+            theirs = await scorecard(conn, "globex", SC, P("2026-03"))
+        assert mine is not None and theirs is not None
+        assert mine.kpi("avail").evaluation.actual == 97.0
+        assert theirs.kpi("avail").evaluation.actual is None
+    finally:
+        await store.close()
