@@ -20,7 +20,11 @@ class ProjectionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """Where a change comes from: the event, its place in the log, who and why."""
+    """Where a change comes from: the event, its place in the log, who and why.
+
+    ``scope`` narrows every row the change looks up beyond the tenant: a scorecard's events
+    only ever touch that scorecard's rows (ids are unique within a scorecard, not a tenant).
+    """
 
     generation: int
     tenant_id: str
@@ -30,9 +34,16 @@ class Change:
     actor: str
     event_type: str
     reason: str | None
+    scope: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, event: RecordedEvent, generation: int, reason: str | None) -> Change:
+    def of(
+        cls,
+        event: RecordedEvent,
+        generation: int,
+        reason: str | None,
+        scope: tuple[tuple[str, str], ...] = (),
+    ) -> Change:
         return cls(
             generation=generation,
             tenant_id=event.tenant_id,
@@ -42,7 +53,12 @@ class Change:
             actor=event.metadata.actor,
             event_type=event.event_type,
             reason=reason if reason is not None else event.metadata.reason,
+            scope=scope,
         )
+
+    def key(self, key: dict[str, Any]) -> dict[str, Any]:
+        """``key`` within the change's scope."""
+        return {**dict(self.scope), **key} if self.scope else key
 
 
 def current(table: sa.Table, change: Change, key: dict[str, Any]) -> sa.ColumnElement[bool]:
@@ -51,7 +67,7 @@ def current(table: sa.Table, change: Change, key: dict[str, Any]) -> sa.ColumnEl
         table.c.tenant_id == change.tenant_id,
         table.c.generation == change.generation,
         table.c.sys_to_pos.is_(None),
-        *(table.c[name] == value for name, value in key.items()),
+        *(table.c[name] == value for name, value in change.key(key).items()),
     )
 
 
@@ -175,6 +191,7 @@ class Writer:
     async def close(
         self, table: sa.Table, change: Change, key: dict[str, Any], **extra: Any
     ) -> None:
+        key = change.key(key)
         for pending_table, row in reversed(self._new):
             if (
                 pending_table is table

@@ -32,7 +32,9 @@ def row_version(row: Any) -> RowVersion:
     )
 
 
-async def kpi_history(conn: AsyncConnection, tenant_id: str, kpi_id: str) -> KpiHistory | None:
+async def kpi_history(
+    conn: AsyncConnection, tenant_id: str, scorecard_id: str, kpi_id: str
+) -> KpiHistory | None:
     """Every version of a KPI's definition, every target change and every measurement
     (superseded and retracted ones too), oldest first, with actor, time and reason."""
     parts = []
@@ -47,7 +49,11 @@ async def kpi_history(conn: AsyncConnection, tenant_id: str, kpi_id: str) -> Kpi
         rows = (
             await conn.execute(
                 sa.select(table)
-                .where(*scoped(table, tenant_id), table.c.kpi_id == kpi_id)
+                .where(
+                    *scoped(table, tenant_id),
+                    table.c.scorecard_id == scorecard_id,
+                    table.c.kpi_id == kpi_id,
+                )
                 .order_by(*order)
             )
         ).all()

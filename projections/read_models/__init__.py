@@ -38,5 +38,7 @@ class ReadModelProjection:
             if handler is None:
                 continue
             reason = getattr(event, "reason", None)
-            await handler(writer, Change.of(recorded, generation, reason), event)
+            scorecard_id = getattr(event, "scorecard_id", None)
+            scope = (("scorecard_id", scorecard_id),) if scorecard_id is not None else ()
+            await handler(writer, Change.of(recorded, generation, reason, scope), event)
         await writer.flush()

@@ -37,8 +37,8 @@ async def demo(database_url: str) -> AsyncIterator[tuple[SqlEventStore, DemoSumm
 async def test_kpi_history_keeps_the_superseded_value_with_who_and_why(demo):
     store, summary = demo
     async with store.engine.connect() as conn:
-        csat = await kpi_history(conn, summary.tenant_id, "kpi-003")
-        incidents = await kpi_history(conn, summary.tenant_id, "kpi-002")
+        csat = await kpi_history(conn, summary.tenant_id, summary.scorecard_id, "kpi-003")
+        incidents = await kpi_history(conn, summary.tenant_id, summary.scorecard_id, "kpi-002")
     assert csat is not None and incidents is not None
     september = [m for m in csat.measurements if m.values["period"] == "2026-09"]
     assert [m.values["value"] for m in september] == [3.5, 4.25]

@@ -18,7 +18,14 @@ from projections.queries.scorecard import scorecard
 from projections.queries.status import projection_status
 from projections.read_models import ReadModelProjection
 from projections.runner import ProjectionRunner
-from tests.integration.projections.support import SC, P, Scenario, build_small_scorecard, measure
+from tests.integration.projections.support import (
+    SC,
+    P,
+    Scenario,
+    build_small_scorecard,
+    kpi,
+    measure,
+)
 
 
 @pytest.fixture
@@ -95,7 +102,7 @@ async def test_a_correction_supersedes_and_the_past_stays_queryable(s):
     async with s.conn() as conn:
         now = await scorecard(conn, s.tenant_id, SC, P("2026-03"))
         then = await scorecard(conn, s.tenant_id, SC, P("2026-03"), AsOf(time=before))
-        history = await kpi_history(conn, s.tenant_id, "avail")
+        history = await kpi_history(conn, s.tenant_id, SC, "avail")
     assert now is not None and then is not None
     assert now.kpi("avail").evaluation.actual == 97.0
     assert then.kpi("avail").evaluation.actual == 99.9
@@ -125,7 +132,7 @@ async def test_a_retracted_measurement_leaves_no_data_but_stays_in_history(s):
     )
     async with s.conn() as conn:
         view = await scorecard(conn, s.tenant_id, SC, P("2026-03"))
-        history = await kpi_history(conn, s.tenant_id, "cost")
+        history = await kpi_history(conn, s.tenant_id, SC, "cost")
     assert view is not None and view.kpi("cost").status is Status.NO_DATA
     assert history is not None
     retracted = [m for m in history.measurements if m.values["end_kind"] == "retracted"]
@@ -151,7 +158,7 @@ async def test_kpi_history_lists_every_target_change_with_actor_and_reason(s):
         actor="dave",
     )
     async with s.conn() as conn:
-        history = await kpi_history(conn, s.tenant_id, "avail")
+        history = await kpi_history(conn, s.tenant_id, SC, "avail")
         view = await scorecard(conn, s.tenant_id, SC, P("2026-03"))
     assert history is not None
     assert [
@@ -276,3 +283,65 @@ async def test_closing_a_period_stores_the_official_snapshot(s):
     assert official is not None and view is not None
     assert view.closed
     assert official["snapshot"]["score"] == pytest.approx(view.score)
+
+
+async def test_two_scorecards_of_one_tenant_may_reuse_ids_without_touching_each_other(s):
+    other = "sc-2"
+    await s.run(
+        c.CreateScorecard(
+            scorecard_id=other,
+            team_id="ops",
+            name="Ops 2027",
+            perspective_ids=("fin", "cus", "int", "lrn"),
+        )
+    )
+    await s.run(
+        c.AddObjective(
+            scorecard_id=other,
+            objective_id="o-service",
+            perspective_id="cus",
+            title="Keep services up",
+        )
+    )
+    await s.run(kpi("avail", "o-service", scorecard_id=other))
+    await s.run(
+        c.RecordMeasurement(
+            scorecard_id=other,
+            measurement_id="a-2026-03",
+            kpi_id="avail",
+            period=P("2026-03"),
+            value=50.0,
+            not_available=False,
+            source_system="x",
+            external_reference="r",
+            note="",
+        )
+    )
+    await s.run(
+        c.RecordMeasurement(
+            scorecard_id=other,
+            measurement_id="a-2026-03-fix",
+            kpi_id="avail",
+            period=P("2026-03"),
+            value=60.0,
+            not_available=False,
+            source_system="x",
+            external_reference="r2",
+            note="",
+            reason="fix",
+        )
+    )
+    await s.run(c.RenamePerspective(scorecard_id=other, perspective_id="cus", name="Users"))
+    async with s.conn() as conn:
+        mine = await scorecard(conn, s.tenant_id, SC, P("2026-03"))
+        theirs = await scorecard(conn, s.tenant_id, other, P("2026-03"))
+        history = await kpi_history(conn, s.tenant_id, SC, "avail")
+    assert mine is not None and theirs is not None
+    assert mine.kpi("avail").evaluation.actual == 99.9
+    assert theirs.kpi("avail").evaluation.actual == 60.0
+    assert [p.name for p in mine.perspectives][1] == "Customer"
+    assert [p.name for p in theirs.perspectives][1] == "Users"
+    assert history is not None
+    assert [m.values["value"] for m in history.measurements if m.values["period"] == "2026-03"] == [
+        99.9
+    ]
