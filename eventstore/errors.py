@@ -32,10 +32,15 @@ class IdempotencyKeyReused(EventStoreError):
 
 
 class DuplicateEventId(EventStoreError):
-    """An event id that is already stored was appended again."""
+    """An event id that is already stored was appended again (ids are unique store-wide)."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"an event id is already stored: {detail}")
+    def __init__(self, event_ids: list[str]) -> None:
+        self.event_ids = event_ids
+        shown = ", ".join(event_ids[:5]) + (" ..." if len(event_ids) > 5 else "")
+        super().__init__(
+            f"event_id: one of the appended ids is already stored ({shown}); "
+            "give every new event a new id"
+        )
 
 
 class EmptyAppend(EventStoreError):

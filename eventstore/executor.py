@@ -164,6 +164,8 @@ class CommandExecutor:
                     raise
                 continue
             if appended.duplicate:
+                # Another request with our key won a race: report the state it left.
+                state, _ = await self.load(tenant_id, stream_id, decider, codec)
                 return self._replayed(appended, state)
             for event in new_events:
                 state = decider.evolve(state, event)

@@ -23,7 +23,7 @@ from eventstore.append import (
 from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
 from eventstore.jsoncodec import json_dumps, json_loads
 from eventstore.notifications import LocalWaiter, PostgresHub
-from eventstore.sql import _COLUMNS, SqlEventStore
+from eventstore.sql import _COLUMNS, SqlEventStore, check_aware
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry
@@ -147,7 +147,7 @@ class PostgresEventStore(SqlEventStore):
     Rows carry ``pg_current_xact_id()``; feed readers take only rows of transactions below
     ``pg_snapshot_xmin(pg_current_snapshot())`` ordered by (transaction id, position), so a
     transaction that commits late with lower positions is never skipped. Writers are not
-    serialized. A statement trigger NOTIFYs readers on commit.
+    serialized. Writers NOTIFY readers right after they commit (see PostgresHub.publish).
     """
 
     def __init__(
@@ -284,6 +284,7 @@ class PostgresEventStore(SqlEventStore):
         as_of_position: int | None = None,
         as_of_time: datetime | None = None,
     ) -> list[RecordedEvent]:
+        check_aware(as_of_time)
         pool = await self._driver_pool()
         async with pool.acquire() as driver:
             rows = await driver.fetch(

@@ -123,13 +123,14 @@ class SqlEventStore:
             try:
                 result = await self._append_once(request, remember, inline)
             except UniqueViolation as exc:
-                if exc.what == "event_id":
-                    raise DuplicateEventId(exc.detail) from exc
-                # A concurrent request with the same idempotency key may have won the race.
+                # A concurrent request with the same idempotency key may have won the race
+                # (with the same event ids, its events are the ones already stored).
                 if remember is not None and (
                     found := await self._replay_idempotent(tenant_id, *remember)
                 ):
                     return found
+                if exc.what == "event_id":
+                    raise DuplicateEventId([str(e.event_id) for e in events]) from exc
                 if exc.what == "idempotency":
                     raise
                 if attempt + 1 < attempts:
@@ -156,8 +157,8 @@ class SqlEventStore:
     ) -> AppendResult:
         """One transaction: read the tail, check, insert, remember the key, run handlers.
         Unique-constraint failures are raised as UniqueViolation."""
-        try:
-            async with self.write_engine.begin() as conn:
+        async with self.write_engine.begin() as conn:
+            try:
                 tail = (
                     await conn.execute(
                         _TAIL, {"tenant_id": request.tenant_id, "stream_id": request.stream_id}
@@ -171,11 +172,12 @@ class SqlEventStore:
                         idempotency_keys.insert(),
                         idempotency_row(request.tenant_id, *remember, result),
                     )
-                for handler in inline:
-                    await handler(conn, recorded)
-            return result
-        except IntegrityError as exc:
-            raise UniqueViolation.classify(str(exc.orig)) from exc
+            except IntegrityError as exc:
+                raise UniqueViolation.classify(str(exc.orig)) from exc
+            # A handler's own errors pass through unchanged (and roll the append back).
+            for handler in inline:
+                await handler(conn, recorded)
+        return result
 
     async def _insert(self, conn: AsyncConnection, rows: list[Row]) -> list[tuple[int, int]]:
         """Insert rows; return (position, transaction id) per row, in row order."""
@@ -231,6 +233,7 @@ class SqlEventStore:
     ) -> list[RecordedEvent]:
         """Events of one stream in version order, optionally bounded by version, by global
         position (within one stream position order is version order) or by recorded time."""
+        check_aware(as_of_time)
         query = (
             sa.select(*_COLUMNS)
             .where(
@@ -395,3 +398,9 @@ class SqlEventStore:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+def check_aware(moment: datetime | None) -> None:
+    """Refuse a naive time: the backends would read it differently."""
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError(f"as_of_time: {moment.isoformat()} needs a time zone")

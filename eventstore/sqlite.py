@@ -17,7 +17,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
@@ -31,7 +31,7 @@ from eventstore.append import (
 from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
 from eventstore.jsoncodec import json_dumps, json_loads
 from eventstore.notifications import LocalHub, LocalWaiter
-from eventstore.sql import _COLUMNS, SqlEventStore
+from eventstore.sql import _COLUMNS, SqlEventStore, check_aware
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry
@@ -334,16 +334,15 @@ class SqliteEventStore(SqlEventStore):
             return _result(request, rows, positions)
         # Handlers need a SQLAlchemy connection: the transaction is SQLAlchemy's (BEGIN
         # IMMEDIATE, rolled back when a handler raises), the append's statements one hand-off.
-        try:
-            async with self.write_engine.begin() as conn:
-                rows, positions = await _on_driver_thread(
-                    await _driver(conn), _write, request, remember, self._stamp, False
-                )
-                _, recorded = request.recorded(rows, [(p, 0) for p in positions])
-                for handler in inline:
-                    await handler(conn, recorded)
-        except IntegrityError as exc:
-            raise UniqueViolation.classify(str(exc.orig)) from exc
+        # The store's own constraint failures come out of _write as UniqueViolation; a
+        # handler's errors pass through unchanged.
+        async with self.write_engine.begin() as conn:
+            rows, positions = await _on_driver_thread(
+                await _driver(conn), _write, request, remember, self._stamp, False
+            )
+            _, recorded = request.recorded(rows, [(p, 0) for p in positions])
+            for handler in inline:
+                await handler(conn, recorded)
         return _result(request, rows, positions)
 
     async def _read(self, sql: str, params: Sequence[Any]) -> list[RecordedEvent]:
@@ -378,6 +377,7 @@ class SqliteEventStore(SqlEventStore):
         as_of_position: int | None = None,
         as_of_time: datetime | None = None,
     ) -> list[RecordedEvent]:
+        check_aware(as_of_time)
         if not DIRECT:
             return await super().read_stream(
                 tenant_id,

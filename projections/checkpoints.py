@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventstore import START, FeedPosition
@@ -21,6 +22,12 @@ async def load(conn: AsyncConnection, name: str) -> FeedPosition:
     return START if row is None else FeedPosition(row.transaction_id, row.position)
 
 
+async def exists(conn: AsyncConnection, name: str) -> bool:
+    """Whether projection ``name`` keeps a checkpoint (is applied by a runner)."""
+    query = sa.select(checkpoints.c.name).where(checkpoints.c.name == name)
+    return (await conn.execute(query)).first() is not None
+
+
 async def advance(
     conn: AsyncConnection, name: str, expected: FeedPosition, new: FeedPosition
 ) -> None:
@@ -30,15 +37,20 @@ async def advance(
         existing = await load(conn, name)
         if existing != START:
             raise CheckpointMoved(name)
-        await conn.execute(
-            checkpoints.insert(),
-            {
-                "name": name,
-                "transaction_id": new.transaction_id,
-                "position": new.position,
-                "updated_at": now,
-            },
-        )
+        try:
+            # A savepoint, so a lost race leaves the caller's transaction usable for rollback.
+            async with conn.begin_nested():
+                await conn.execute(
+                    checkpoints.insert(),
+                    {
+                        "name": name,
+                        "transaction_id": new.transaction_id,
+                        "position": new.position,
+                        "updated_at": now,
+                    },
+                )
+        except IntegrityError:
+            raise CheckpointMoved(name) from None
         return
     result = await conn.execute(
         checkpoints.update()

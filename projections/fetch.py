@@ -1,14 +1,16 @@
 """Running prebuilt read statements with as little per-call overhead as the backend allows.
 
 The queries build their statements once; on PostgreSQL each is compiled once more to its SQL
-text and run straight on the asyncpg connection underneath the SQLAlchemy one (same
-transaction, same statements, without SQLAlchemy's per-execution work). Elsewhere SQLAlchemy
-runs them. Rows answer attribute access by column name on both paths.
+text and run straight on the asyncpg connection underneath the SQLAlchemy one (without
+SQLAlchemy's per-execution work). Elsewhere SQLAlchemy runs them. Rows answer attribute access
+by column name on both paths. A query of several statements wraps them in
+:func:`one_snapshot`, so they all see the same committed state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +62,31 @@ def _literal(moment: Any) -> str:
     raise TypeError(f"unsupported as-of moment {moment!r}")
 
 
+def _observed(conn: AsyncConnection) -> bool:
+    options = conn.sync_connection.get_execution_options() if conn.sync_connection else {}
+    return bool(options.get("observe_statements"))
+
+
+@asynccontextmanager
+async def one_snapshot(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Run the statements inside on one snapshot of the database.
+
+    SQLite's read transaction already is one. On PostgreSQL, unless the connection is in a
+    transaction of its own already (a runner's batch, say), a read-only REPEATABLE READ
+    transaction is opened on the driver for the duration.
+    """
+    if conn.dialect.name != "postgresql" or _observed(conn):
+        yield
+        return
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    if driver.is_in_transaction():
+        yield
+        return
+    async with driver.transaction(isolation="repeatable_read", readonly=True):
+        yield
+
+
 async def fetch_all(
     conn: AsyncConnection, statement: sa.Select[Any], params: Mapping[str, Any]
 ) -> Sequence[Any]:
@@ -68,8 +95,7 @@ async def fetch_all(
     A connection with the execution option ``observe_statements=True`` always goes through
     SQLAlchemy, so its statement events see every statement (diagnostics, EXPLAIN).
     """
-    observed = conn.sync_connection is not None and conn.sync_connection.get_execution_options()
-    if conn.dialect.name != "postgresql" or (observed and observed.get("observe_statements")):
+    if conn.dialect.name != "postgresql" or _observed(conn):
         result: Sequence[Any] = (await conn.execute(statement, dict(params))).all()
         return result
     sql, names, defaults = _compile(statement, conn.dialect)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from eventstore import START, FeedPosition
 from eventstore.sql import SqlEventStore
 from projections import checkpoints
+from projections.leadership import leadership_for
 from projections.projection import Projection, live_generation
 from projections.tables import generations
 
@@ -54,16 +55,46 @@ async def rebuild(
     *,
     batch_size: int = 1000,
     progress: Progress | None = None,
-    checkpointed: bool = False,
+    checkpointed: bool | None = None,
 ) -> RebuildReport:
     """Replay the whole log into the next generation of ``projection``'s tables.
 
     Readers and writers keep using the live generation meanwhile (inline writers keep
     applying new events to it). The switch-over holds appends back for a moment, applies the
     events that arrived during the rebuild, makes the new generation live (and, for an async
-    projection, ``checkpointed=True``, moves its checkpoint), then the old rows are deleted.
+    projection, one that keeps a checkpoint, moves that checkpoint to where the rebuild ended;
+    ``checkpointed`` forces either way), then the old rows are deleted. One rebuild of a
+    projection runs at a time: a second raises RebuildInProgress.
     """
     name = projection.name
+    lock = leadership_for(store.engine, f"rebuild.{name}")
+    if not await lock.try_acquire():
+        raise RebuildInProgress(name)
+    try:
+        return await _rebuild(store, projection, batch_size, progress, checkpointed)
+    finally:
+        await lock.release()
+
+
+class RebuildInProgress(Exception):
+    """Another rebuild of the same projection is running."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"projection {name!r} is already being rebuilt")
+
+
+async def _rebuild(
+    store: SqlEventStore,
+    projection: Projection,
+    batch_size: int,
+    progress: Progress | None,
+    checkpointed: bool | None,
+) -> RebuildReport:
+    name = projection.name
+    if checkpointed is None:
+        # An async projection (one with a checkpoint) resumes after the rebuilt position.
+        async with store.engine.connect() as conn:
+            checkpointed = await checkpoints.exists(conn, name)
     async with store.write_engine.begin() as conn:
         generation = await live_generation(conn, name) + 1
         await _delete_generations(conn, projection, keep=None, only=generation)

@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 
 from eventstore.sql import SqlEventStore
 from projections import checkpoints
@@ -61,7 +60,7 @@ class ProjectionRunner:
                 generation = await live_generation(conn, name)
                 await self.projection.apply(conn, events, generation)
                 await checkpoints.advance(conn, name, checkpoint, events[-1].feed_position)
-        except (checkpoints.CheckpointMoved, IntegrityError):
+        except checkpoints.CheckpointMoved:
             log.info("checkpoint_moved", projection=name)
             return 0
         if self.on_batch is not None:

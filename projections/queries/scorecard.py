@@ -28,7 +28,7 @@ from projections.asof import (
     scoped_at,
     visible_at,
 )
-from projections.fetch import fetch_all
+from projections.fetch import fetch_all, one_snapshot
 from projections.views import (
     InitiativeView,
     KpiView,
@@ -133,23 +133,24 @@ async def scorecard(
         "window_end": period.last_month_ordinal,
         **as_of_parameter(as_of),
     }
-    found = await fetch_all(conn, statements.head, params)
-    if not found:
-        return None
-    head = found[0]
+    async with one_snapshot(conn):
+        found = await fetch_all(conn, statements.head, params)
+        if not found:
+            return None
+        head = found[0]
+        perspectives = await fetch_all(conn, statements.perspectives, params)
+        objectives = await fetch_all(conn, statements.objectives, params)
+        links = await fetch_all(conn, statements.links, params)
+        kpis = await fetch_all(conn, statements.kpis, params)
+        targets = await fetch_all(conn, statements.targets, params)
+        measured = await fetch_all(conn, statements.measurements, params)
+        initiatives = await fetch_all(conn, statements.initiatives, params)
+        closes = await fetch_all(conn, statements.closes, params)
     defaults = ScoringDefaults()
     if head.cap is not None:
         defaults = ScoringDefaults(
             cap=head.cap, thresholds=Thresholds(green=head.green, amber=head.amber)
         )
-    perspectives = await fetch_all(conn, statements.perspectives, params)
-    objectives = await fetch_all(conn, statements.objectives, params)
-    links = await fetch_all(conn, statements.links, params)
-    kpis = await fetch_all(conn, statements.kpis, params)
-    targets = await fetch_all(conn, statements.targets, params)
-    measured = await fetch_all(conn, statements.measurements, params)
-    initiatives = await fetch_all(conn, statements.initiatives, params)
-    closes = await fetch_all(conn, statements.closes, params)
 
     # Rows unpack in their select's column order (cheaper than access by name).
     targets_by_kpi: dict[str, list[TargetSpec]] = defaultdict(list)

@@ -228,6 +228,16 @@ class EventStoreContract:
         assert sum(not r.duplicate for r in results) == 1
         assert len(await store.read_stream(tenant, "s")) == 1
 
+    async def test_racing_retries_with_the_same_key_and_event_ids_get_the_first_result(
+        self, store, tenant
+    ):
+        batch = [NewEvent("X", {"n": 1}, event_id=uuid.uuid4())]
+        results = await asyncio.gather(
+            *(store.append(tenant, "s", ANY, batch, meta(), idempotency_key="k") for _ in range(4))
+        )
+        assert len({(r.version, r.position) for r in results}) == 1
+        assert len(await store.read_stream(tenant, "s")) == 1
+
     async def test_idempotency_keys_belong_to_one_tenant(self, store, tenant):
         await store.append(tenant, "s", NO_STREAM, [ev(n=1)], meta(), idempotency_key="k")
         other = await store.append("other", "s", NO_STREAM, [ev(n=1)], meta(), idempotency_key="k")
@@ -470,6 +480,23 @@ class EventStoreContract:
             )
         assert not (await store.stream_info(tenant, "c")).exists
         assert await self._projected(store) == []
+
+    async def test_a_handlers_own_integrity_error_is_not_taken_for_a_conflict(self, store, tenant):
+        await self._create_counter_table(store)
+
+        async def clash(conn: AsyncConnection, events: Sequence[RecordedEvent]) -> None:
+            for _ in range(2):
+                await conn.execute(
+                    sa.text("INSERT INTO test_counter (stream_id, total) VALUES ('x', 1)")
+                )
+
+        with pytest.raises(sa.exc.IntegrityError):
+            await store.append(tenant, "s", ANY, [ev()], meta(), inline=[clash])
+        assert not (await store.stream_info(tenant, "s")).exists
+
+    async def test_a_stream_read_as_of_a_time_without_a_zone_is_refused(self, store, tenant):
+        with pytest.raises(ValueError, match="as_of_time"):
+            await store.read_stream(tenant, "s", as_of_time=datetime(2026, 1, 1))
 
     async def _create_counter_table(self, store: SqlEventStore) -> None:
         async with store.engine.begin() as conn:

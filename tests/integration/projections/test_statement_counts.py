@@ -23,7 +23,9 @@ async def _count_statements(store: Any, tenant: str, scorecard_id: str, as_of: A
 
     event.listen(store.engine.sync_engine, "before_cursor_execute", count)
     try:
-        async with store.engine.connect() as conn:
+        async with store.engine.connect() as plain:
+            # Statements run on the driver would pass SQLAlchemy's events by: observe them.
+            conn = await plain.execution_options(observe_statements=True)
             view = await scorecard(conn, tenant, scorecard_id, Period.parse("2026-10"), as_of)
     finally:
         event.remove(store.engine.sync_engine, "before_cursor_execute", count)
@@ -55,6 +57,6 @@ async def test_the_scorecard_query_runs_as_many_statements_for_200_kpis_as_for_1
             view_kpis = sum(len(o.kpis) for p in view.perspectives for o in p.objectives)
             assert view_kpis == kpis
         assert counts[0] == counts[1]
-        assert counts[0] <= 12
+        assert 0 < counts[0] <= 12
     finally:
         await store.close()
