@@ -50,7 +50,6 @@ class _Statements(NamedTuple):
     targets: sa.Select[Any]
     measurements: sa.Select[Any]
     initiatives: sa.Select[Any]
-    closes: sa.Select[Any]
 
 
 def _rows(table: sa.Table, kind: str, *columns: str) -> sa.Select[Any]:
@@ -58,6 +57,22 @@ def _rows(table: sa.Table, kind: str, *columns: str) -> sa.Select[Any]:
         *scoped_at(table),
         visible_at(table, kind),
         table.c.scorecard_id == sa.bindparam("scorecard_id"),
+    )
+
+
+def _closed(kind: str) -> sa.Label[Any]:
+    """Whether the period asked about (or one containing it) was closed at the moment."""
+    closes = t.period_closes
+    return (
+        sa.exists()
+        .where(
+            *scoped_at(closes),
+            visible_at(closes, kind),
+            closes.c.scorecard_id == sa.bindparam("scorecard_id"),
+            closes.c.period_start <= sa.bindparam("period_start"),
+            closes.c.period_end >= sa.bindparam("window_end"),
+        )
+        .label("closed")
     )
 
 
@@ -78,7 +93,7 @@ def _statements(kind: str) -> _Statements:
     return _Statements(
         head=_rows(
             t.scorecards, kind, "scorecard_id", "team_id", "name", "description"
-        ).add_columns(*defaults),
+        ).add_columns(*defaults, _closed(kind)),
         perspectives=_rows(
             t.perspectives, kind, "perspective_id", "name", "weight", "position"
         ).order_by(t.perspectives.c.position),
@@ -108,7 +123,6 @@ def _statements(kind: str) -> _Statements:
             t.initiatives, kind, "initiative_id", "title", "owner", "start_date", "due_date",
             "status", "progress", "objective_ids",
         ),
-        closes=_rows(t.period_closes, kind, "period"),
     )  # fmt: skip
 
 
@@ -131,6 +145,7 @@ async def scorecard(
         "scorecard_id": scorecard_id,
         "window_start": window[0].first_month_ordinal,
         "window_end": period.last_month_ordinal,
+        "period_start": period.first_month_ordinal,
         **as_of_parameter(as_of),
     }
     async with one_snapshot(conn):
@@ -145,7 +160,6 @@ async def scorecard(
         targets = await fetch_all(conn, statements.targets, params)
         measured = await fetch_all(conn, statements.measurements, params)
         initiatives = await fetch_all(conn, statements.initiatives, params)
-        closes = await fetch_all(conn, statements.closes, params)
     defaults = ScoringDefaults()
     if head.cap is not None:
         defaults = ScoringDefaults(
@@ -219,7 +233,7 @@ async def scorecard(
             )
         )
     total = roll_up((p.score, p.weight) for p in perspective_views)
-    closed = any(Period.parse(row.period).contains(period) for row in closes)
+    closed = bool(head.closed)
     return ScorecardView(
         scorecard_id=head.scorecard_id,
         team_id=head.team_id,
