@@ -20,12 +20,17 @@ from projections.read_models import ReadModelProjection
 ORGANIZATION_STREAM = "organization"
 
 
+def scorecard_stream(scorecard_id: str) -> str:
+    """The stream holding one scorecard's events."""
+    return f"scorecard-{scorecard_id}"
+
+
 def stream_of(command: Command) -> str:
     """The stream a command acts on: the tenant's organization, or one scorecard."""
     if isinstance(command, OrganizationCommand):
         return ORGANIZATION_STREAM
     if isinstance(command, ScorecardCommand):
-        return f"scorecard-{command.scorecard_id}"
+        return scorecard_stream(command.scorecard_id)
     raise TypeError(f"no stream for command {type(command).__name__}")
 
 

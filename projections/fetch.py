@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -106,3 +107,59 @@ async def fetch_all(
     assert driver is not None
     rows: Sequence[Any] = await driver.fetch(sql, *args, record_class=_Row)
     return rows
+
+
+class _JsonRow(dict[str, Any]):
+    """A row that arrived as a JSON object; answers ``row.column`` too."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+_together: dict[tuple[int, ...], tuple[tuple[sa.Select[Any], ...], sa.Select[Any]]] = {}
+
+
+def _combined(statements: tuple[sa.Select[Any], ...]) -> sa.Select[Any]:
+    """One statement whose columns are the JSON arrays of each statement's rows."""
+    key = tuple(id(statement) for statement in statements)
+    found = _together.get(key)
+    if found is None or any(a is not b for a, b in zip(found[0], statements, strict=True)):
+        columns = []
+        for index, statement in enumerate(statements):
+            rows = statement.subquery(f"q{index}")
+            aggregated = sa.func.coalesce(
+                sa.func.json_agg(sa.literal_column(f"q{index}")),
+                sa.literal_column("'[]'::json"),
+            )
+            columns.append(
+                sa.select(aggregated).select_from(rows).scalar_subquery().label(f"r{index}")
+            )
+        found = (statements, sa.select(*columns))
+        _together[key] = found
+    return found[1]
+
+
+async def fetch_together(
+    conn: AsyncConnection, statements: Sequence[sa.Select[Any]], params: Mapping[str, Any]
+) -> list[Sequence[Any]]:
+    """The rows of several statements built once, all read from one snapshot.
+
+    On PostgreSQL they travel as one statement (each statement's rows aggregated to a JSON
+    array): one round trip, and one statement sees one snapshot. Rows then are dicts that
+    also answer attribute access, and their order within a statement is not promised (sort
+    where it matters). Elsewhere the statements run in turn in one read transaction.
+    """
+    if conn.dialect.name != "postgresql" or _observed(conn):
+        async with one_snapshot(conn):
+            return [await fetch_all(conn, statement, params) for statement in statements]
+    (row,) = await fetch_all(conn, _combined(tuple(statements)), params)
+    return [
+        [
+            _JsonRow(item)
+            for item in (orjson.loads(value) if isinstance(value, (str, bytes)) else value)
+        ]
+        for value in row
+    ]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventstore import FeedPosition
+from projections.application import scorecard_stream
 from projections.asof import scoped
 from projections.audit import AuditProjection
 from projections.tables import audit
@@ -19,8 +20,12 @@ MAX_PAGE = 100
 
 @dataclass(frozen=True)
 class AuditFilter:
+    """What to list; ids of objectives, KPIs and the like are unique within a scorecard, so
+    pair ``entity_id`` with ``scorecard_id`` when a tenant has several scorecards."""
+
     entity_type: str | None = None
     entity_id: str | None = None
+    scorecard_id: str | None = None
     actor: str | None = None
     event_types: tuple[str, ...] = ()
     since: datetime | None = None
@@ -44,6 +49,8 @@ async def audit_trail(
         conditions.append(audit.c.entity_type == where.entity_type)
     if where.entity_id is not None:
         conditions.append(audit.c.entity_id == where.entity_id)
+    if where.scorecard_id is not None:
+        conditions.append(audit.c.stream_id == scorecard_stream(where.scorecard_id))
     if where.actor is not None:
         conditions.append(audit.c.actor == where.actor)
     if where.event_types:

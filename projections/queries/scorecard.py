@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from datetime import date
 from typing import Any, NamedTuple
 
 import orjson
@@ -28,7 +29,7 @@ from projections.asof import (
     scoped_at,
     visible_at,
 )
-from projections.fetch import fetch_all, one_snapshot
+from projections.fetch import fetch_together
 from projections.views import (
     InitiativeView,
     KpiView,
@@ -99,7 +100,7 @@ def _statements(kind: str) -> _Statements:
         ).order_by(t.perspectives.c.position),
         objectives=_rows(
             t.objectives, kind, "objective_id", "perspective_id", "title", "description",
-            "owner", "weight", "parent_scorecard_id", "parent_objective_id",
+            "owner", "weight", "parent_scorecard_id", "parent_objective_id", "sys_from_pos",
         )
         .where(t.objectives.c.retired.is_(False))
         .order_by(t.objectives.c.sys_from_pos, t.objectives.c.objective_id),
@@ -148,33 +149,41 @@ async def scorecard(
         "period_start": period.first_month_ordinal,
         **as_of_parameter(as_of),
     }
-    async with one_snapshot(conn):
-        found = await fetch_all(conn, statements.head, params)
-        if not found:
-            return None
-        head = found[0]
-        perspectives = await fetch_all(conn, statements.perspectives, params)
-        objectives = await fetch_all(conn, statements.objectives, params)
-        links = await fetch_all(conn, statements.links, params)
-        kpis = await fetch_all(conn, statements.kpis, params)
-        targets = await fetch_all(conn, statements.targets, params)
-        measured = await fetch_all(conn, statements.measurements, params)
-        initiatives = await fetch_all(conn, statements.initiatives, params)
+    (
+        found,
+        perspectives,
+        objectives,
+        links,
+        kpis,
+        targets,
+        measured,
+        initiatives,
+    ) = await fetch_together(conn, statements, params)
+    if not found:
+        return None
+    head = found[0]
+    # Rows of one statement may come in any order: sort where the view keeps an order.
+    perspectives = sorted(perspectives, key=lambda r: r.position)
+    objectives = sorted(objectives, key=lambda r: (r.sys_from_pos, r.objective_id))
+    kpis = sorted(kpis, key=lambda r: (r.name, r.kpi_id))
     defaults = ScoringDefaults()
     if head.cap is not None:
         defaults = ScoringDefaults(
             cap=head.cap, thresholds=Thresholds(green=head.green, amber=head.amber)
         )
 
-    # Rows unpack in their select's column order (cheaper than access by name).
     targets_by_kpi: dict[str, list[TargetSpec]] = defaultdict(list)
-    for kpi_id, label, effective_from, value, baseline, stretch in targets:
-        targets_by_kpi[kpi_id].append(
-            TargetSpec(Period.parse(label), effective_from, value, baseline, stretch)
+    for row in targets:
+        targets_by_kpi[row.kpi_id].append(
+            TargetSpec(
+                Period.parse(row.period), row.effective_from, row.value, row.baseline, row.stretch
+            )
         )
     values_by_kpi: dict[str, dict[Period, float | None]] = defaultdict(dict)
-    for kpi_id, label, value, not_available in measured:
-        values_by_kpi[kpi_id][Period.parse(label)] = None if not_available else value
+    for row in measured:
+        values_by_kpi[row.kpi_id][Period.parse(row.period)] = (
+            None if row.not_available else row.value
+        )
     kpis_by_objective: dict[str, list[KpiView]] = defaultdict(list)
     for row in kpis:
         view = _kpi_view(
@@ -187,8 +196,8 @@ async def scorecard(
             row.initiative_id,
             row.title,
             row.owner,
-            row.start_date,
-            row.due_date,
+            _date(row.start_date),
+            _date(row.due_date),
             row.status,
             row.progress,
             tuple(_json(row.objective_ids)),
@@ -247,6 +256,11 @@ async def scorecard(
         perspectives=tuple(perspective_views),
         links=tuple(LinkView(r.source_objective_id, r.target_objective_id) for r in links),
     )
+
+
+def _date(value: Any) -> date:
+    """A date column's value: JSON carries dates as ISO text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _json(value: Any) -> Any:

@@ -79,7 +79,12 @@ async def test_the_audit_trail_finds_the_retraction_and_a_kpis_whole_story(demo)
             summary.tenant_id,
             AuditFilter(event_types=("scorecard.measurement_retracted",)),
         )
-        story = await audit_trail(conn, summary.tenant_id, AuditFilter("kpi", "kpi-003"), first=100)
+        story = await audit_trail(
+            conn,
+            summary.tenant_id,
+            AuditFilter("kpi", "kpi-003", scorecard_id=summary.scorecard_id),
+            first=100,
+        )
     assert [(e.entity_id, e.reason) for e in retractions.items] == [
         ("kpi-005", "duplicate feed row: the month was loaded twice under another job")
     ]
@@ -91,6 +96,8 @@ async def test_the_audit_trail_finds_the_retraction_and_a_kpis_whole_story(demo)
         "scorecard.measurement_corrected",
     } <= kinds
     assert all(e.entity_id == "kpi-003" for e in story.items)
+    assert {e.stream_id for e in story.items} == {f"scorecard-{summary.scorecard_id}"}
+    assert {e.stream_id for e in story.items} == {f"scorecard-{summary.scorecard_id}"}
 
 
 async def test_closed_quarters_have_official_snapshots_and_no_projection_lags(demo):
