@@ -185,7 +185,7 @@ def _total_memory() -> str | None:
     return f"{match.group(1)} total" if match else None
 
 
-# -- latencies (benchmarks/projections.py) ------------------------------------------------------
+# -- latencies (benchmarks/projections/) ------------------------------------------------------
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
