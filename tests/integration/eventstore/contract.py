@@ -33,6 +33,7 @@ from eventstore import (
 from eventstore.executor import CommandExecutor
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
+from tests.feed import settled
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -310,6 +311,7 @@ class EventStoreContract:
     ):
         for i in range(7):
             await store.append(tenant, f"s{i % 3}", ANY, [ev(i=i)], meta())
+        await settled(store)
         seen: list[int] = []
         checkpoint = START
         while batch := await store.read_feed(checkpoint, tenant_id=tenant, limit=3):
@@ -323,6 +325,7 @@ class EventStoreContract:
         await store.append("intruder", "shared-name", NO_STREAM, [ev(who="theirs")], meta())
         mine = await store.read_stream(tenant, "shared-name")
         assert [e.data["who"] for e in mine] == ["mine"]
+        await settled(store)
         feed = await store.read_feed(START, tenant_id=tenant)
         assert {e.tenant_id for e in feed} == {tenant}
         everything = await store.read_feed(START)
@@ -338,6 +341,7 @@ class EventStoreContract:
         upcasting = open_store(url, upcasters=registry)
         try:
             (read,) = await upcasting.read_stream(tenant, "s")
+            await settled(upcasting)
             (fed,) = await upcasting.read_feed(START, tenant_id=tenant)
         finally:
             await upcasting.close()

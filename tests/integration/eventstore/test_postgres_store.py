@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from eventstore import NO_STREAM, START, ConcurrencyError, FeedPosition, RecordedEvent
 from eventstore.factory import open_store
 from eventstore.postgres import PostgresEventStore
+from tests.feed import settled
 from tests.integration.eventstore.contract import EventStoreContract, ev, meta
 
 pytestmark = pytest.mark.postgres
@@ -137,6 +138,8 @@ async def test_transactions_committing_out_of_order_are_skipped_by_a_naive_reade
         await tasks[i]
         await follow()
     await asyncio.wait_for(live, timeout=60)
+    await settled(pg_store)  # a transaction open elsewhere on the server only delays us
+    await follow()
 
     positions = sorted(task.result().position for task in tasks)
     assert sorted(naive_seen) != positions, "the naive reader should have skipped events"
@@ -194,6 +197,7 @@ async def test_a_dropped_listen_connection_does_not_stall_a_reader(postgres_url,
                 await waiter.wait(timeout=0.1)
         await other_process.append("t", "s", 1, [ev()], meta())
         assert await waiter.wait(timeout=30) is True
+        await settled(pg_store)
         assert len(await pg_store.read_feed(checkpoint)) == 1
     finally:
         await other_process.close()

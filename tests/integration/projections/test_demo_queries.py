@@ -19,6 +19,7 @@ from projections.queries.history import changes_between, kpi_history
 from projections.queries.status import projection_status
 from projections.runner import ProjectionRunner
 from projections.snapshots import official_snapshot
+from tests.feed import settled
 
 END = Period.parse("2026-10")
 OPTIONS = DemoOptions(tenant_id="northwind", kpis=12, months=6, end=END)
@@ -28,6 +29,7 @@ OPTIONS = DemoOptions(tenant_id="northwind", kpis=12, months=6, end=END)
 async def demo(database_url: str) -> AsyncIterator[tuple[SqlEventStore, DemoSummary]]:
     store = open_store(database_url)
     summary = await generate(Ledger(store), OPTIONS)
+    await settled(store)
     for projection in async_projections():
         await ProjectionRunner(store, projection).catch_up()
     yield store, summary

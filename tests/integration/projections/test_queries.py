@@ -18,6 +18,7 @@ from projections.queries.scorecard import scorecard
 from projections.queries.status import projection_status
 from projections.read_models import ReadModelProjection
 from projections.runner import ProjectionRunner
+from tests.feed import settled
 from tests.integration.projections.support import (
     SC,
     P,
@@ -224,8 +225,10 @@ async def test_the_audit_trail_filters_and_pages_after_the_runner_caught_up(s):
     runner = ProjectionRunner(
         s.store, next(p for p in async_projections() if p.name == "audit"), batch_size=7
     )
+    await settled(s.store)
     await runner.catch_up()
     await s.run(measure("a-2026-04", "avail", "2026-04", 95.0), actor="integration")
+    await settled(s.store)
     await runner.catch_up()
     async with s.conn() as conn:
         everything = await audit_trail(conn, s.tenant_id, first=100)
@@ -255,6 +258,7 @@ async def test_the_audit_trail_filters_and_pages_after_the_runner_caught_up(s):
 
 async def test_projection_status_reports_the_lag_of_async_projections(s):
     audit = next(p for p in async_projections() if p.name == "audit")
+    await settled(s.store)
     before = await projection_status(s.store, (ReadModelProjection(),), (audit,))
     total = len(await s.store.read_feed(limit=10_000))
     assert [(x.name, x.lifecycle, x.lag_events) for x in before] == [
@@ -275,6 +279,7 @@ async def test_closing_a_period_stores_the_official_snapshot(s):
     with pytest.raises(DomainError) as closed:
         await s.run(measure("a-2026-03c", "avail", "2026-03", 50.0, reason="late fix"))
     assert closed.value.code == "period.closed"
+    await settled(s.store)
     runner = ProjectionRunner(s.store, PeriodSnapshotProjection())
     await runner.catch_up()
     async with s.conn() as conn:

@@ -18,6 +18,7 @@ from projections.read_models import ReadModelProjection
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.tables import READ_MODEL_TABLES, audit
+from tests.feed import settled
 from tests.integration.projections.support import SC, P, Scenario, build_small_scorecard, measure
 
 
@@ -103,9 +104,11 @@ async def test_readers_and_writers_keep_working_during_a_rebuild(s):
 
 async def test_rebuilding_an_async_projection_moves_its_checkpoint_and_applies_nothing_twice(s):
     runner = ProjectionRunner(s.store, AuditProjection(), batch_size=4)
+    await settled(s.store)
     await runner.catch_up()
     report = await rebuild(s.store, AuditProjection(), checkpointed=True)
     await s.run(measure("a-2026-04", "avail", "2026-04", 97.5))
+    await settled(s.store)
     await runner.catch_up()
     events = await s.store.read_feed(limit=10_000)
     async with s.conn() as conn:

@@ -20,6 +20,7 @@ from projections.leadership import Leadership, leadership_for
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.tables import audit
+from tests.feed import settled
 from tests.integration.projections.support import Scenario, build_small_scorecard
 
 
@@ -99,6 +100,7 @@ async def test_of_two_runners_one_is_active_and_the_other_takes_over(s):
         # ...and takes over once the first stops.
         await _stop(task_first, stop_first)
         await asyncio.wait_for(second.active.wait(), timeout=30)
+        await settled(s.store)
         events = await s.store.read_feed(limit=10_000)
 
         async def caught_up() -> bool:
@@ -117,6 +119,7 @@ async def test_a_runner_killed_in_the_middle_of_a_batch_loses_and_repeats_nothin
     try:
         scenario = Scenario(store)
         await build_small_scorecard(scenario)
+        await settled(store)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -148,6 +151,7 @@ async def test_a_runner_killed_in_the_middle_of_a_batch_loses_and_repeats_nothin
         task = asyncio.create_task(restarted.run(stop))
         try:
             await asyncio.wait_for(restarted.active.wait(), timeout=30)
+            await settled(store)
             total = len(await store.read_feed(limit=10_000))
 
             async def caught_up() -> bool:
