@@ -24,6 +24,10 @@ class Leadership(Protocol):
         """Become the active runner if no one else is; True when this instance leads."""
         ...
 
+    async def still_leading(self) -> bool:
+        """Whether the leadership taken is still held (checked before each batch)."""
+        ...
+
     async def release(self) -> None: ...
 
 
@@ -57,6 +61,19 @@ class AdvisoryLockLeadership:
         await conn.close()
         return False
 
+    async def still_leading(self) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            await self._conn.execute(sa.text("SELECT 1"))
+            await self._conn.commit()
+        except Exception:  # the session ended, and the lock with it
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                await conn.close()
+            return False
+        return True
+
     async def release(self) -> None:
         if self._conn is None:
             return
@@ -85,6 +102,10 @@ class FileLockLeadership:
         handle.flush()
         self._file = handle
         return True
+
+    async def still_leading(self) -> bool:
+        # The lock lives as long as this process's open file: held until released.
+        return self._file is not None
 
     async def release(self) -> None:
         if self._file is not None:

@@ -75,22 +75,28 @@ class ProjectionRunner:
         return total
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Wait for leadership, then follow the feed until ``stop`` is set."""
+        """Wait for leadership, then follow the feed until ``stop`` is set; if leadership is
+        lost on the way (its database session ended), step down and wait for it again."""
         try:
             while not stop.is_set():
-                if await self.leadership.try_acquire():
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.takeover_interval)
-            if stop.is_set():
-                return
-            self.active.set()
-            log.info("projection_runner_active", projection=self.projection.name)
-            waiter = self.store.waiter()
-            while not stop.is_set():
-                if await self.run_once():
+                if not await self.leadership.try_acquire():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self.takeover_interval)
                     continue
-                await waiter.wait(timeout=self.poll_interval)
+                self.active.set()
+                log.info("projection_runner_active", projection=self.projection.name)
+                await self._follow(stop)
+                self.active.clear()
         finally:
             self.active.clear()
             await self.leadership.release()
+
+    async def _follow(self, stop: asyncio.Event) -> None:
+        waiter = self.store.waiter()
+        while not stop.is_set():
+            if not await self.leadership.still_leading():
+                log.warning("projection_runner_lost_leadership", projection=self.projection.name)
+                return
+            if await self.run_once():
+                continue
+            await waiter.wait(timeout=self.poll_interval)

@@ -78,6 +78,9 @@ class CountingLeadership:
                 self.refused_enough.set()
         return got
 
+    async def still_leading(self) -> bool:
+        return await self.inner.still_leading()
+
     async def release(self) -> None:
         await self.inner.release()
 
@@ -166,3 +169,59 @@ async def test_a_runner_killed_in_the_middle_of_a_batch_loses_and_repeats_nothin
         assert len(incremental) == total
     finally:
         await store.close()
+
+
+@pytest.mark.postgres
+async def test_a_runner_whose_lock_session_ends_steps_down_and_leads_again(postgres_url):
+    store = open_store(postgres_url)
+    try:
+        scenario = Scenario(store)
+        await build_small_scorecard(scenario)
+        leadership = CountingAcquisitions(leadership_for(store.engine, "audit"))
+        runner = ProjectionRunner(
+            store,
+            AuditProjection(),
+            takeover_interval=0.05,
+            poll_interval=0.05,
+            leadership=leadership,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+        try:
+            await asyncio.wait_for(leadership.acquired[0].wait(), timeout=30)
+            async with store.engine.connect() as conn:
+                await conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                        "WHERE locktype = 'advisory' AND granted"
+                    )
+                )
+            await asyncio.wait_for(leadership.acquired[1].wait(), timeout=30)
+            assert runner.active.is_set()
+        finally:
+            await _stop(task, stop)
+    finally:
+        await store.close()
+
+
+class CountingAcquisitions:
+    """The real leadership, with an event per successful acquisition."""
+
+    def __init__(self, inner: Leadership) -> None:
+        self.inner = inner
+        self.acquired = [asyncio.Event(), asyncio.Event()]
+        self.count = 0
+
+    async def try_acquire(self) -> bool:
+        got = await self.inner.try_acquire()
+        if got:
+            if self.count < len(self.acquired):
+                self.acquired[self.count].set()
+            self.count += 1
+        return got
+
+    async def still_leading(self) -> bool:
+        return await self.inner.still_leading()
+
+    async def release(self) -> None:
+        await self.inner.release()
