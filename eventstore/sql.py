@@ -73,8 +73,6 @@ class SqlEventStore:
     a single-connection engine that begins ``IMMEDIATE`` transactions on SQLite).
     """
 
-    gap_safe_filter: bool = False
-
     def __init__(
         self,
         engine: AsyncEngine,

@@ -80,8 +80,8 @@ def ends_after_position(table: sa.Table, moment: Any) -> sa.ColumnElement[bool]:
 
 
 def visible_at(table: sa.Table, kind: str) -> sa.ColumnElement[bool]:
-    """:func:`visible` with the moment as the bind parameter ``as_of``, for statements that
-    are built once and run many times."""
+    """Rows current now (``kind`` "now") or at the moment bound as ``as_of``, for statements
+    that are built once and run many times."""
     if kind == "now":
         return table.c.sys_to_pos.is_(None)
     # The moment is written into the statement's text rather than bound: the planner must
@@ -91,18 +91,6 @@ def visible_at(table: sa.Table, kind: str) -> sa.ColumnElement[bool]:
         moment = sa.bindparam("as_of", type_=sa.BigInteger, literal_execute=True)
         return sa.and_(table.c.sys_from_pos <= moment, ends_after_position(table, moment))
     at = sa.bindparam("as_of", type_=table.c.sys_from_time.type, literal_execute=True)
-    return sa.and_(table.c.sys_from_time <= at, ends_after_time(table, at))
-
-
-def visible(table: sa.Table, as_of: AsOf | None) -> sa.ColumnElement[bool]:
-    """Rows current now (``as_of`` None) or at ``as_of``."""
-    if as_of is None:
-        return table.c.sys_to_pos.is_(None)
-    if as_of.position is not None:
-        return sa.and_(
-            table.c.sys_from_pos <= as_of.position, ends_after_position(table, as_of.position)
-        )
-    at = sa.literal(as_of.time, table.c.sys_from_time.type)
     return sa.and_(table.c.sys_from_time <= at, ends_after_time(table, at))
 
 
