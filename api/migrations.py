@@ -6,6 +6,10 @@ import asyncio
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alembic import command
 
@@ -39,3 +43,22 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 async def downgrade_async(url: str, revision: str = "base") -> None:
     """:func:`downgrade` from inside a running event loop."""
     await asyncio.to_thread(downgrade, url, revision)
+
+
+def head_revision() -> str | None:
+    """The newest revision the scripts know."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database at ``engine`` is at (None when never migrated)."""
+
+    def read(sync_conn: Connection) -> str | None:
+        return MigrationContext.configure(sync_conn).get_current_revision()
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(read)
+
+
+class MigrationsBehind(RuntimeError):
+    """The database is not at the newest revision; the server refuses to serve it."""

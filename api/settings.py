@@ -1,0 +1,62 @@
+"""Settings: one object, read from ``SCORELEDGER_*`` environment variables when built."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ProjectionsMode(StrEnum):
+    """Where the async projections run: in the API process, or in separate workers."""
+
+    ON = "on"
+    OFF = "off"
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to start; built explicitly, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="SCORELEDGER_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///scoreledger.db",
+        description="sqlite:///FILE (embedded default) or postgresql://user@host/db",
+    )
+    projections: ProjectionsMode = Field(
+        default=ProjectionsMode.ON,
+        description="'off' when separate worker processes run the async projections",
+    )
+    graphiql: bool | None = Field(
+        default=None,
+        description="Serve the GraphiQL IDE at /graphql (default: on for SQLite, off otherwise)",
+    )
+    consistency_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long a query with consistentWith waits for the async projections",
+    )
+    max_depth: int = Field(default=12, ge=2, description="Deepest GraphQL selection accepted")
+    max_aliases: int = Field(default=30, ge=1, description="Most aliases in one operation")
+    max_tokens: int = Field(default=5000, ge=100, description="Most tokens in one document")
+    max_cost: int = Field(default=20000, ge=100, description="Cost budget of one operation")
+    poll_interval: float = Field(
+        default=1.0, gt=0, description="Feed poll fallback when no notification arrives"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres:")):
+            raise ValueError("use sqlite:///FILE or postgresql://user@host/db")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.is_sqlite if self.graphiql is None else self.graphiql
