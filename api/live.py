@@ -1,0 +1,104 @@
+"""Fan-out of the gap-safe feed to subscribers in this process.
+
+One follower per process reads the feed (woken by notifications, polling as a fallback) and
+hands each event to the queues of the subscribers of its tenant, so a change written by any
+process on the same database reaches every subscription. A subscriber whose queue is full
+is dropped rather than let it hold the others back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import AsyncIterator
+
+import structlog
+
+from eventstore import RecordedEvent
+from eventstore.sql import SqlEventStore
+
+log = structlog.get_logger(__name__)
+
+QUEUE_SIZE = 1000
+
+
+class Overflow(Exception):
+    """The subscriber fell too far behind and was dropped."""
+
+
+class FeedFanout:
+    """Follows the feed from its head at start and delivers each event once per subscriber."""
+
+    def __init__(self, store: SqlEventStore, *, poll_interval: float = 1.0) -> None:
+        self.store = store
+        self.poll_interval = poll_interval
+        self._subscribers: dict[str, set[asyncio.Queue[RecordedEvent | None]]] = defaultdict(set)
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="feed-fanout")
+        await self.started.wait()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for queues in self._subscribers.values():
+            for queue in queues:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(None)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, tenant_id: str) -> AsyncIterator[AsyncIterator[RecordedEvent]]:
+        """The tenant's events from now on, as an async iterator."""
+        queue: asyncio.Queue[RecordedEvent | None] = asyncio.Queue(QUEUE_SIZE)
+        self._subscribers[tenant_id].add(queue)
+
+        async def events() -> AsyncIterator[RecordedEvent]:
+            while True:
+                event = await queue.get()
+                if event is None:
+                    if self._stop.is_set():
+                        return
+                    raise Overflow("the subscription fell behind the feed and was closed")
+                yield event
+
+        try:
+            yield events()
+        finally:
+            self._subscribers[tenant_id].discard(queue)
+            if not self._subscribers[tenant_id]:
+                del self._subscribers[tenant_id]
+
+    async def _run(self) -> None:
+        waiter = self.store.waiter()
+        after = await self.store.head()
+        self.started.set()
+        while not self._stop.is_set():
+            try:
+                batch = await self.store.read_feed(after, limit=500)
+            except Exception:  # a database hiccup: log it, wait, try again
+                log.exception("feed_fanout_read_failed")
+                await asyncio.sleep(self.poll_interval)
+                continue
+            if not batch:
+                await waiter.wait(timeout=self.poll_interval)
+                continue
+            for event in batch:
+                self._deliver(event)
+            after = batch[-1].feed_position
+
+    def _deliver(self, event: RecordedEvent) -> None:
+        for queue in list(self._subscribers.get(event.tenant_id, ())):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self._subscribers[event.tenant_id].discard(queue)
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+                queue.put_nowait(None)

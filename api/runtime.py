@@ -1,0 +1,128 @@
+"""The running system behind the API: store, ledger, tokens, projection runners, fan-out.
+
+Built from :class:`~api.settings.Settings` by :func:`open_runtime`; nothing here connects
+or starts a task until then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import structlog
+
+from api.auth.tokens import TokenRegistry
+from api.live import FeedFanout
+from api.migrations import MigrationsBehind, current_revision, head_revision, upgrade_async
+from api.settings import ProjectionsMode, Settings
+from eventstore import FeedPosition
+from eventstore.factory import open_store
+from eventstore.sql import SqlEventStore
+from projections import async_projections, checkpoints
+from projections.application import Ledger
+from projections.runner import ProjectionRunner
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything a request may use; one per process."""
+
+    settings: Settings
+    store: SqlEventStore
+    ledger: Ledger
+    tokens: TokenRegistry
+    fanout: FeedFanout
+    runners: list[ProjectionRunner] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait_for_projections(self, position: FeedPosition, timeout: float) -> bool:
+        """Wait until every async projection's checkpoint is at or past ``position``; False
+        when ``timeout`` runs out first."""
+        names = [projection.name for projection in async_projections()]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        waiter = self.store.waiter()
+        while True:
+            async with self.store.engine.connect() as conn:
+                reached = [await checkpoints.load(conn, name) for name in names]
+            if all(position <= checkpoint for checkpoint in reached):
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            # Checkpoints move a moment after the events that wake this waiter.
+            await waiter.wait(timeout=min(remaining, 0.02))
+
+    async def start_projections(self) -> None:
+        for projection in async_projections():
+            runner = ProjectionRunner(
+                self.store, projection, poll_interval=self.settings.poll_interval
+            )
+            self.runners.append(runner)
+            self._tasks.append(
+                asyncio.create_task(runner.run(self._stop), name=f"projection-{projection.name}")
+            )
+
+    def runners_alive(self) -> bool:
+        return all(not task.done() for task in self._tasks)
+
+    async def close(self) -> None:
+        self._stop.set()
+        await self.fanout.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.store.close()
+
+
+async def check_migrations(settings: Settings, store: SqlEventStore) -> None:
+    """Migrate SQLite; refuse a PostgreSQL database whose migrations are behind."""
+    if settings.is_sqlite:
+        await upgrade_async(settings.database_url)
+        return
+    current = await current_revision(store.engine)
+    head = head_revision()
+    if current != head:
+        raise MigrationsBehind(
+            f"the database is at migration {current or 'none'}, this version needs {head}: "
+            f"run `scoreledger db upgrade` (with SCORELEDGER_DATABASE_URL set) first"
+        )
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Open the store (migrating SQLite), start the runners and the fan-out; close all."""
+    store = open_store(settings.database_url)
+    try:
+        await check_migrations(settings, store)
+    except BaseException:
+        await store.close()
+        raise
+    runtime = Runtime(
+        settings=settings,
+        store=store,
+        ledger=Ledger(store),
+        tokens=TokenRegistry(store.engine, store.write_engine),
+        fanout=FeedFanout(store, poll_interval=settings.poll_interval),
+    )
+    try:
+        if settings.projections is ProjectionsMode.ON:
+            await runtime.start_projections()
+        await runtime.fanout.start()
+        log.info("runtime_started", database=_redacted(settings.database_url))
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+def _redacted(url: str) -> str:
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, _ = head.partition("://")
+    return f"{scheme}://***@{tail}"
