@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.evaluation import KpiEvaluation
 from domain.periods import Period
-from domain.scoring import Status
+from domain.scoring import ScoringDefaults, Status
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,8 @@ class ScorecardView:
     status: Status
     perspectives: tuple[PerspectiveView, ...]
     links: tuple[LinkView, ...]
+    scoring: ScoringDefaults = ScoringDefaults()
+    """The organization's scoring defaults the figures were scored with."""
 
     def kpi(self, kpi_id: str) -> KpiView:
         """The KPI with ``kpi_id`` (KeyError when it is not on the scorecard)."""

@@ -255,6 +255,7 @@ async def scorecard(
         status=status_for(total, thresholds) if total is not None else Status.NO_DATA,
         perspectives=tuple(perspective_views),
         links=tuple(LinkView(r.source_objective_id, r.target_objective_id) for r in links),
+        scoring=defaults,
     )
 
 
