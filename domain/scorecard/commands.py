@@ -1,5 +1,6 @@
-"""Commands on a Scorecard stream. Optional fields of the ``Edit*`` commands apply only when
-given (``model_fields_set``), so ``EditKpi(..., thresholds=None)`` clears the override."""
+"""Commands on a Scorecard stream. Optional fields of the ``Edit*`` commands (and of
+``ChangeTarget``) apply only when given (``model_fields_set``), so
+``EditKpi(..., thresholds=None)`` clears the override."""
 
 from __future__ import annotations
 
@@ -177,13 +178,17 @@ class SetTarget(ScorecardCommand):
 
 
 class ChangeTarget(ScorecardCommand):
+    """Change the value of a period's target. ``baseline``, ``stretch`` and
+    ``effective_from`` change only when given: left out, they keep their current values;
+    ``baseline=None`` (or ``stretch=None``) clears it."""
+
     kpi_id: str
     period: Period
     value: float
     baseline: float | None = None
     stretch: float | None = None
     reason: str
-    effective_from: bool = False
+    effective_from: bool | None = None
 
 
 class ClearTarget(ScorecardCommand):

@@ -1,6 +1,7 @@
 """Targets: set, change and clear a KPI's target for a period (or from a period onward).
 
-A KPI has at most one target per period; use ChangeTarget to alter it. A target may be for
+A KPI has at most one target per period; use ChangeTarget to alter it (it changes only
+what it names). A target may be for
 the KPI's own frequency or a longer period (a monthly KPI takes monthly, quarterly and
 yearly targets), never a finer one.
 """
@@ -53,7 +54,8 @@ def set_target(cmd: c.SetTarget, state: ScorecardState) -> list[e.ScorecardEvent
 
 
 def change_target(cmd: c.ChangeTarget, state: ScorecardState) -> list[e.ScorecardEvent]:
-    """TargetChanged for a period with a target, or nothing when nothing changes."""
+    """TargetChanged with the resulting target for a period with a target, or nothing when
+    nothing changes. What the command leaves out keeps its current value."""
     numbers = {"value": cmd.value, "baseline": cmd.baseline, "stretch": cmd.stretch}
     _, reason = _check(state, cmd.kpi_id, cmd.period, cmd.reason, numbers)
     current = state.targets.get((cmd.kpi_id, cmd.period))
@@ -64,12 +66,28 @@ def change_target(cmd: c.ChangeTarget, state: ScorecardState) -> list[e.Scorecar
             field="period",
             value=str(cmd.period),
         )
-    wanted = Target(
-        cmd.kpi_id, cmd.period, cmd.effective_from, cmd.value, cmd.baseline, cmd.stretch
+    given = cmd.model_fields_set
+    wanted = replace(
+        current,
+        value=cmd.value,
+        effective_from=current.effective_from if cmd.effective_from is None else cmd.effective_from,
+        baseline=cmd.baseline if "baseline" in given else current.baseline,
+        stretch=cmd.stretch if "stretch" in given else current.stretch,
     )
     if wanted == current:
         return []
-    return [e.TargetChanged(**(cmd.model_dump() | {"period": cmd.period, "reason": reason}))]
+    return [
+        e.TargetChanged(
+            scorecard_id=cmd.scorecard_id,
+            kpi_id=wanted.kpi_id,
+            period=wanted.period,
+            effective_from=wanted.effective_from,
+            value=wanted.value,
+            baseline=wanted.baseline,
+            stretch=wanted.stretch,
+            reason=reason,
+        )
+    ]
 
 
 def clear_target(cmd: c.ClearTarget, state: ScorecardState) -> list[e.ScorecardEvent]:

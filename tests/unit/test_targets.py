@@ -1,8 +1,12 @@
 import pytest
 
+from domain.evaluation import KpiSpec, TargetSpec, evaluate_kpi
+from domain.kpi_kinds import Aggregation, Direction
+from domain.periods import Frequency
 from domain.scorecard import commands as c
 from domain.scorecard import events as e
 from domain.scorecard import scorecard_decider
+from domain.scoring import ScoringDefaults, Status
 from tests.unit.given import given
 from tests.unit.scorecard_history import BASE, SC, P, target_set
 
@@ -69,6 +73,69 @@ def test_changing_a_target() -> None:
             reason="replan",
         )
     )
+
+
+FROM_JANUARY = [
+    *BASE,
+    e.TargetSet(
+        scorecard_id=SC,
+        kpi_id="k1",
+        period=P("2026-01"),
+        effective_from=True,
+        value=70.0,
+        baseline=50.0,
+        stretch=90.0,
+        reason="plan",
+    ),
+]
+
+
+def _changed(value: float, **more: object) -> e.TargetChanged:
+    fields = {"effective_from": True, "baseline": 50.0, "stretch": 90.0, "reason": "replan"}
+    return e.TargetChanged.model_validate(
+        {"scorecard_id": SC, "kpi_id": "k1", "period": "2026-01", "value": value} | fields | more
+    )
+
+
+def test_a_change_naming_only_the_value_keeps_effective_from_baseline_and_stretch() -> None:
+    given(scorecard_decider, FROM_JANUARY).when(_change(value=65.0)).then(_changed(65.0))
+
+
+def test_a_changed_from_period_target_still_scores_later_periods_with_its_baseline() -> None:
+    produced = given(scorecard_decider, FROM_JANUARY).when(_change(value=65.0)).then(_changed(65.0))
+    state = scorecard_decider.fold([*FROM_JANUARY, *produced])
+    targets = [
+        TargetSpec(t.period, t.effective_from, t.value, t.baseline, t.stretch)
+        for t in state.targets.values()
+    ]
+    spec = KpiSpec(Direction.HIGHER_IS_BETTER, Frequency.MONTH, Aggregation.AVERAGE)
+    march = evaluate_kpi(spec, {P("2026-03"): 59.0}, targets, P("2026-03"), ScoringDefaults())
+    # (59 - 50) / (65 - 50) = 0.6; without the baseline it would be 59 / 65 = 0.91 (amber)
+    assert (march.target, march.baseline) == (65.0, 50.0)
+    assert march.score == pytest.approx(0.6)
+    assert march.status is Status.RED
+
+
+def test_a_change_clears_the_baseline_or_the_stretch_given_as_none() -> None:
+    given(scorecard_decider, FROM_JANUARY).when(_change(value=65.0, baseline=None)).then(
+        _changed(65.0, baseline=None)
+    )
+    given(scorecard_decider, FROM_JANUARY).when(_change(value=65.0, stretch=None)).then(
+        _changed(65.0, stretch=None)
+    )
+
+
+def test_a_change_sets_what_it_names() -> None:
+    given(scorecard_decider, FROM_JANUARY).when(
+        _change(value=65.0, baseline=40.0, stretch=95.0, effective_from=False)
+    ).then(_changed(65.0, baseline=40.0, stretch=95.0, effective_from=False))
+
+
+def test_a_change_naming_only_the_current_value_produces_nothing() -> None:
+    given(scorecard_decider, FROM_JANUARY).when(_change(value=70.0)).then()
+    given(scorecard_decider, FROM_JANUARY).when(
+        _change(value=70.0, baseline=50.0, effective_from=True)
+    ).then()
 
 
 def test_changing_a_target_to_the_same_values_produces_nothing() -> None:
