@@ -232,7 +232,8 @@ class TargetCleared(ScorecardEvent):
 
 
 class MeasurementRecorded(ScorecardEvent):
-    """A first value (or not-available) for a KPI and period."""
+    """A first value (or not-available) for a KPI and period, with the reason given for it,
+    if any (events recorded before reasons were kept have none)."""
 
     event_type = "scorecard.measurement_recorded"
     measurement_id: str
@@ -243,6 +244,7 @@ class MeasurementRecorded(ScorecardEvent):
     source_system: str
     external_reference: str
     note: str
+    reason: str | None = None
 
 
 class MeasurementCorrected(ScorecardEvent):

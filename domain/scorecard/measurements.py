@@ -1,7 +1,8 @@
 """Measurements: record, correct and retract a KPI's value for a period.
 
 A second value for the same KPI and period is a correction: it needs a reason and emits
-MeasurementCorrected superseding the current one, which stays in history. Recording the
+MeasurementCorrected superseding the current one, which stays in history. A first value may
+carry a reason too; MeasurementRecorded keeps it. Recording the
 current value again (same value, same not-available flag, same external reference) is
 rejected as ``measurement.duplicate`` so that re-sent rows show up as such.
 """
@@ -60,7 +61,9 @@ def record_measurement(cmd: c.RecordMeasurement, state: ScorecardState) -> list[
     fields = cmd.model_dump(exclude={"reason"}) | {"period": cmd.period}
     previous = state.measurements.get((cmd.kpi_id, cmd.period))
     if previous is None:
-        return [e.MeasurementRecorded(**fields)]
+        # A reason is optional for a first value; when one is given it is kept.
+        given_reason = (cmd.reason or "").strip() or None
+        return [e.MeasurementRecorded(**fields, reason=given_reason)]
     same = (previous.value, previous.not_available, previous.external_reference) == (
         cmd.value,
         cmd.not_available,

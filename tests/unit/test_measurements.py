@@ -35,6 +35,23 @@ def test_recording_a_first_value() -> None:
     given(scorecard_decider, HISTORY).when(_record()).then(recorded("m9", "k1", "2026-02", 93.0))
 
 
+def test_a_reason_given_with_a_first_value_is_kept() -> None:
+    first = recorded("m9", "k1", "2026-02", 93.0).model_copy(update={"reason": "late feed"})
+    given(scorecard_decider, HISTORY).when(_record(reason=" late feed ")).then(first)
+
+
+def test_a_blank_reason_on_a_first_value_is_no_reason() -> None:
+    given(scorecard_decider, HISTORY).when(_record(reason="  ")).then(
+        recorded("m9", "k1", "2026-02", 93.0)
+    )
+
+
+def test_a_first_value_stored_before_reasons_were_kept_reads_without_one() -> None:
+    stored = recorded("m9", "k1", "2026-02", 93.0).model_dump(mode="json")
+    del stored["reason"]
+    assert e.MeasurementRecorded.model_validate(stored).reason is None
+
+
 def test_recording_a_not_available_measurement() -> None:
     given(scorecard_decider, HISTORY).when(_record(value=None, not_available=True)).then(
         recorded("m9", "k1", "2026-02", None)

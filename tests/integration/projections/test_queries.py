@@ -125,6 +125,17 @@ async def test_a_correction_supersedes_and_the_past_stays_queryable(s):
     assert second.valid_to is None
 
 
+async def test_a_reason_given_with_a_first_value_shows_in_the_kpi_history(s):
+    await s.run(measure("a-2026-04", "avail", "2026-04", 95.0, reason="backfilled from ITSM"))
+    async with s.conn() as conn:
+        history = await kpi_history(conn, s.tenant_id, SC, "avail")
+    assert history is not None
+    april = [m for m in history.measurements if m.values["period"] == "2026-04"]
+    assert [(m.change_event, m.change_reason) for m in april] == [
+        ("scorecard.measurement_recorded", "backfilled from ITSM")
+    ]
+
+
 async def test_a_retracted_measurement_leaves_no_data_but_stays_in_history(s):
     await s.run(
         c.RetractMeasurement(
