@@ -42,7 +42,12 @@ class Codec(Protocol[E]):
 @dataclass(frozen=True, slots=True)
 class ExecutionResult(Generic[E, S]):
     """What a command did: its events, the stream's new state and version, and the
-    consistency token (feed position) to read the write back."""
+    consistency token (feed position) to read the write back.
+
+    A command that changed nothing carries the position of the stream's last event, so its
+    token still names a moment at which the stream is as ``state`` says; only a command on a
+    stream without events (that appended none) has no position.
+    """
 
     events: list[E]
     state: S
@@ -79,37 +84,53 @@ class CommandExecutor:
         self.store = store
         self.max_attempts = max_attempts
         self.cache_size = cache_size
-        self._states: OrderedDict[tuple[str, str, int], tuple[object, Any, int]] = OrderedDict()
+        self._states: OrderedDict[
+            tuple[str, str, int], tuple[object, Any, int, FeedPosition | None]
+        ] = OrderedDict()
 
     async def load(
         self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S], codec: Codec[E]
     ) -> tuple[S, int]:
         """Fold a stream into its current state; return it with the stream's version."""
-        state, version = self._cached(tenant_id, stream_id, decider)
+        state, version, _ = await self._load(tenant_id, stream_id, decider, codec)
+        return state, version
+
+    async def _load(
+        self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S], codec: Codec[E]
+    ) -> tuple[S, int, FeedPosition | None]:
+        """The stream's state and version, and the feed position of its last event."""
+        state, version, last = self._cached(tenant_id, stream_id, decider)
         for recorded in await self.store.read_stream(
             tenant_id, stream_id, from_version=version + 1
         ):
             state = decider.evolve(state, codec.decode(recorded))
             version = recorded.version
-        self._remember(tenant_id, stream_id, decider, state, version)
-        return state, version
+            last = recorded.feed_position
+        self._remember(tenant_id, stream_id, decider, state, version, last)
+        return state, version, last
 
     def _cached(
         self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S]
-    ) -> tuple[S, int]:
+    ) -> tuple[S, int, FeedPosition | None]:
         found = self._states.get((tenant_id, stream_id, id(decider)))
         if found is None or found[0] is not decider:
-            return decider.initial_state, 0
+            return decider.initial_state, 0, None
         self._states.move_to_end((tenant_id, stream_id, id(decider)))
-        return found[1], found[2]
+        return found[1], found[2], found[3]
 
     def _remember(
-        self, tenant_id: str, stream_id: str, decider: object, state: object, version: int
+        self,
+        tenant_id: str,
+        stream_id: str,
+        decider: object,
+        state: object,
+        version: int,
+        last: FeedPosition | None,
     ) -> None:
         if not self.cache_size:
             return
         key = (tenant_id, stream_id, id(decider))
-        self._states[key] = (decider, state, version)
+        self._states[key] = (decider, state, version, last)
         self._states.move_to_end(key)
         while len(self._states) > self.cache_size:
             self._states.popitem(last=False)
@@ -144,10 +165,17 @@ class CommandExecutor:
         attempt = 0
         while True:
             attempt += 1
-            state, version = await self.load(tenant_id, stream_id, decider, codec)
+            state, version, last = await self._load(tenant_id, stream_id, decider, codec)
             new_events = decider.decide(command, state)
             if not new_events:
-                return ExecutionResult([], state, version, None, None, attempt)
+                return ExecutionResult(
+                    [],
+                    state,
+                    version,
+                    None if last is None else last.position,
+                    None if last is None else last.transaction_id,
+                    attempt,
+                )
             try:
                 appended = await self.store.append(
                     tenant_id,
@@ -169,7 +197,7 @@ class CommandExecutor:
                 return self._replayed(appended, state)
             for event in new_events:
                 state = decider.evolve(state, event)
-            self._remember(tenant_id, stream_id, decider, state, appended.version)
+            self._remember(tenant_id, stream_id, decider, state, appended.version, appended.token)
             return ExecutionResult(
                 new_events,
                 state,

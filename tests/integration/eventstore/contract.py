@@ -410,6 +410,21 @@ class EventStoreContract:
         assert result.position == info.last_position
         assert result.token is not None
 
+    @pytest.mark.parametrize("cache_size", [0, 8])
+    async def test_a_command_that_changes_nothing_returns_the_streams_last_position(
+        self, store, tenant, cache_size
+    ):
+        executor = CommandExecutor(store, cache_size=cache_size)
+        decider, codec = CounterDecider(), CounterCodec()
+        assert (await executor.execute(tenant, "c", Add(0), decider, codec, meta())).token is None
+        written = await executor.execute(tenant, "c", Add(5), decider, codec, meta())
+        await store.append(tenant, "other", NO_STREAM, [ev()], meta())
+        unchanged = await executor.execute(tenant, "c", Add(0), decider, codec, meta())
+        (last,) = await store.read_stream(tenant, "c")
+        assert (unchanged.events, unchanged.state, unchanged.version) == ([], 5, 1)
+        assert unchanged.token == written.token == last.feed_position
+        assert unchanged.position == (await store.stream_info(tenant, "c")).last_position
+
     async def test_the_executor_retries_after_a_conflict(self, store, tenant):
         interleaving = InterleavingStore(store, times=2)
         result = await CommandExecutor(interleaving, max_attempts=3).execute(

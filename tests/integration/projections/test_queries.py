@@ -94,6 +94,13 @@ async def test_a_write_is_visible_to_the_next_read(s):
     assert view is not None and view.kpi("avail").evaluation.actual == 95.0
 
 
+async def test_renaming_to_the_same_name_returns_the_scorecards_last_position(s):
+    last = await s.run(c.RenameScorecard(scorecard_id=SC, name="Ops 2027"))
+    again = await s.run(c.RenameScorecard(scorecard_id=SC, name="Ops 2027"))
+    assert again.events == [] and again.version == last.version
+    assert again.token is not None and again.token == last.token
+
+
 async def test_a_correction_supersedes_and_the_past_stays_queryable(s):
     before = s.clock.now
     await s.run(
