@@ -186,7 +186,17 @@ def _check_scoring(scoring: ScoringDefaults) -> None:
     require_thresholds(scoring.thresholds)
 
 
-def _active_team(state: OrganizationState, team_id: str) -> Team:
+def active_team(state: OrganizationState, team_id: str) -> Team:
+    """The active team ``team_id``, or the rejection: ``organization.not_found`` before the
+    organization exists, ``team.not_found``, ``team.archived``. Other aggregates that name a
+    team (a scorecard belongs to one) are checked against the organization with it."""
+    if not state.exists:
+        raise reject(
+            "organization.not_found",
+            "no organization yet; create it and its teams first",
+            field="team_id",
+            value=team_id,
+        )
     team = state.teams.get(team_id)
     if team is None:
         raise reject("team.not_found", "no such team", field="team_id", value=team_id)
@@ -266,7 +276,7 @@ def _create_team(c: CreateTeam, s: OrganizationState) -> list[OrganizationEvent]
 
 
 def _rename_team(c: RenameTeam, s: OrganizationState) -> list[OrganizationEvent]:
-    team = _active_team(s, c.team_id)
+    team = active_team(s, c.team_id)
     name = require_text(c.name, "team.name_blank", "name")
     if name == team.name:
         return []
@@ -274,7 +284,7 @@ def _rename_team(c: RenameTeam, s: OrganizationState) -> list[OrganizationEvent]
 
 
 def _move_team(c: MoveTeam, s: OrganizationState) -> list[OrganizationEvent]:
-    team = _active_team(s, c.team_id)
+    team = active_team(s, c.team_id)
     new_parent = c.new_parent_team_id
     if new_parent == c.team_id:
         raise reject(

@@ -7,9 +7,14 @@ from typing import Any
 
 from domain.commands import Command
 from domain.events import Event
-from domain.organization import OrganizationCommand, organization_decider
+from domain.organization import (
+    OrganizationCommand,
+    OrganizationState,
+    active_team,
+    organization_decider,
+)
 from domain.scorecard import scorecard_decider
-from domain.scorecard.commands import ScorecardCommand
+from domain.scorecard.commands import CreateScorecard, ScorecardCommand
 from eventstore import Metadata
 from eventstore.executor import CommandExecutor, ExecutionResult
 from eventstore.store import EventStore
@@ -34,6 +39,20 @@ def stream_of(command: Command) -> str:
     raise TypeError(f"no stream for command {type(command).__name__}")
 
 
+def team_named_by(command: Command) -> str | None:
+    """The team a scorecard command places the scorecard in, if it names one."""
+    return command.team_id if isinstance(command, CreateScorecard) else None
+
+
+def check_team(organization: OrganizationState, command: Command) -> None:
+    """Reject a command naming a team the organization does not have as an active team
+    (``organization.not_found``, ``team.not_found``, ``team.archived``). The scorecard
+    stream does not know the teams; the organization stream does."""
+    team_id = team_named_by(command)
+    if team_id is not None:
+        active_team(organization, team_id)
+
+
 def fingerprint(command: Command) -> str:
     """What identifies a request for idempotency: the command's type and content."""
     body = type(command).__name__ + ":" + command.model_dump_json()
@@ -56,7 +75,16 @@ class Ledger:
         *,
         idempotency_key: str | None = None,
     ) -> ExecutionResult[Event, Any]:
-        """Execute ``command``; DomainErrors propagate and nothing is written then."""
+        """Execute ``command``; DomainErrors propagate and nothing is written then.
+
+        A command naming a team is first checked against the organization stream (a retry
+        with the idempotency key of a command already applied returns its first result).
+        """
+        if team_named_by(command) is not None and not await self._applied_before(
+            tenant_id, idempotency_key
+        ):
+            organization, _ = await self.organization(tenant_id)
+            check_team(organization, command)
         decider: Any = (
             organization_decider if isinstance(command, OrganizationCommand) else scorecard_decider
         )
@@ -71,3 +99,14 @@ class Ledger:
             request_hash=fingerprint(command) if idempotency_key else None,
             inline=self.inline,
         )
+
+    async def organization(self, tenant_id: str) -> tuple[OrganizationState, int]:
+        """The tenant's organization stream folded: its state and version."""
+        decider: Any = organization_decider
+        state, version = await self.executor.load(tenant_id, ORGANIZATION_STREAM, decider, codec)
+        return state, version
+
+    async def _applied_before(self, tenant_id: str, idempotency_key: str | None) -> bool:
+        if idempotency_key is None:
+            return False
+        return await self.store.lookup_idempotency(tenant_id, idempotency_key) is not None

@@ -14,7 +14,13 @@ from domain.organization import OrganizationCommand, organization_decider
 from domain.periods import Period
 from domain.scorecard import scorecard_decider
 from eventstore import NO_STREAM, ConcurrencyError, Metadata
-from projections.application import Ledger, stream_of
+from projections.application import (
+    ORGANIZATION_STREAM,
+    Ledger,
+    check_team,
+    stream_of,
+    team_named_by,
+)
 from projections.codec import codec
 from projections.demo.catalog import MAIN_SCORECARD_ID, ORGANIZATION_ID
 from projections.demo.known import KnownKpi, known_figures
@@ -59,6 +65,11 @@ class _Writer:
             organization_decider if isinstance(command, OrganizationCommand) else scorecard_decider
         )
         stream = stream_of(command)
+        if team_named_by(command) is not None:
+            # Like Ledger.execute: the team must be an active team of the organization.
+            if ORGANIZATION_STREAM not in self.streams:
+                self.streams[ORGANIZATION_STREAM] = await self.ledger.organization(self.tenant_id)
+            check_team(self.streams[ORGANIZATION_STREAM][0], command)
         for attempt in range(2):
             if stream not in self.streams or attempt:
                 self.streams[stream] = await self.ledger.executor.load(

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from domain.organization import CreateTeam
 from domain.periods import Period
+from domain.scorecard.commands import CreateScorecard
 from domain.scoring import Status
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
@@ -64,6 +66,18 @@ def test_the_command_sequence_is_deterministic_and_in_time_order() -> None:
 
     other_seed = list(commands(DemoOptions(tenant_id="small", kpis=12, months=6, seed=8)))
     assert other_seed != first
+
+
+def test_every_scorecard_is_for_a_team_created_before_it() -> None:
+    created: set[str] = set()
+    scorecards = 0
+    for command, _ in commands(SMALL):
+        if isinstance(command, CreateTeam):
+            created.add(command.team_id)
+        elif isinstance(command, CreateScorecard):
+            scorecards += 1
+            assert command.team_id in created, command.scorecard_id
+    assert scorecards > 1
 
 
 def test_options_below_the_minimum_are_refused() -> None:

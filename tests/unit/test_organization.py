@@ -1,5 +1,6 @@
 import pytest
 
+from domain.errors import DomainError
 from domain.organization import (
     ArchiveTeam,
     ChangeScoringDefaults,
@@ -7,6 +8,7 @@ from domain.organization import (
     CreateTeam,
     MoveTeam,
     OrganizationCreated,
+    OrganizationEvent,
     OrganizationRenamed,
     RenameOrganization,
     RenameTeam,
@@ -15,6 +17,7 @@ from domain.organization import (
     TeamCreated,
     TeamMoved,
     TeamRenamed,
+    active_team,
     organization_decider,
 )
 from domain.scoring import ScoringDefaults, Thresholds
@@ -245,3 +248,20 @@ def test_the_folded_state_holds_the_tree() -> None:
     assert state.fiscal_year_start_month == 4
     assert state.ancestors("sre") == ["sre", "ops", "it"]
     assert state.teams["dev"].parent_team_id == "it"
+
+
+@pytest.mark.parametrize(
+    ("history", "team_id", "code"),
+    [
+        ([], "it", "organization.not_found"),
+        (tree, "nope", "team.not_found"),
+        ([*tree, TeamArchived(organization_id=ORG, team_id="sre")], "sre", "team.archived"),
+    ],
+)
+def test_a_team_another_aggregate_names_must_be_active(
+    history: list[OrganizationEvent], team_id: str, code: str
+) -> None:
+    with pytest.raises(DomainError) as caught:
+        active_team(organization_decider.fold(history), team_id)
+    assert (caught.value.code, caught.value.field) == (code, "team_id")
+    assert active_team(organization_decider.fold(tree), "sre").name == "Sre"
