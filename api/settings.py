@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     max_depth: int = Field(default=12, ge=2, description="Deepest GraphQL selection accepted")
     max_aliases: int = Field(default=30, ge=1, description="Most aliases in one operation")
     max_tokens: int = Field(default=5000, ge=100, description="Most tokens in one document")
-    max_cost: int = Field(default=20000, ge=100, description="Cost budget of one operation")
+    max_cost: int = Field(default=25000, ge=100, description="Cost budget of one operation")
     poll_interval: float = Field(
         default=1.0, gt=0, description="Feed poll fallback when no notification arrives"
     )

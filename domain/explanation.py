@@ -5,8 +5,6 @@ The explanation mirrors :func:`domain.scoring.kpi_score` branch for branch; its 
 equals the score the scorer gives (a property test holds the two together).
 """
 
-# The formulas use the typographic division and multiplication signs: people read them.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -1,0 +1,122 @@
+"""The composition root: ``create_app(settings)`` builds the FastAPI app and its schema;
+the lifespan opens the runtime (store, migrations, runners) and closes it."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, HTTPException, Request, Response, WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import GraphQLRouter
+
+from api.graphql.context import Context
+from api.graphql.schema import build_schema
+from api.runtime import Runtime, open_runtime
+from api.settings import Settings
+
+REQUEST_ID = "X-Request-ID"
+
+
+def bearer(value: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` value."""
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail=message,
+        headers={"WWW-Authenticate": 'Bearer realm="scoreledger"'},
+    )
+
+
+class ScoreledgerGraphQL(GraphQLRouter[Context, None]):
+    """The GraphQL router; subscriptions authenticate in ``connection_init``."""
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        raw = None
+        if isinstance(params, dict):
+            raw = params.get("Authorization") or params.get("authorization")
+            if raw is None and isinstance(params.get("token"), str):
+                raw = f"Bearer {params['token']}"
+        token = bearer(raw if isinstance(raw, str) else None)
+        principal = None if token is None else await context.runtime.tokens.authenticate(token)
+        if principal is None:
+            raise ConnectionRejectionError({"message": "a valid bearer token is required"})
+        context.authenticate(principal)
+        return {"organizationId": principal.tenant_id, "role": principal.role.value}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The whole server for ``settings`` (read from the environment when not given)."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings) as runtime:
+            app.state.runtime = runtime
+            yield
+
+    app = FastAPI(
+        title="Scoreledger",
+        description="Event-sourced balanced scorecards: GraphQL at /graphql.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    async def context_getter(
+        request: Request = None,  # type: ignore[assignment]
+        ws: WebSocket = None,  # type: ignore[assignment]
+    ) -> Context:
+        connection = request if request is not None else ws
+        runtime: Runtime = connection.app.state.runtime
+        request_id = connection.headers.get(REQUEST_ID) or uuid.uuid4().hex
+        if ws is not None:
+            return Context(runtime, None, request_id)
+        if request.method == "GET" and "query" not in request.query_params:
+            return Context(runtime, None, request_id)  # the IDE page itself
+        token = bearer(request.headers.get("authorization"))
+        if token is None:
+            raise _unauthorized("send Authorization: Bearer <token>")
+        principal = await runtime.tokens.authenticate(token)
+        if principal is None:
+            raise _unauthorized("the token is unknown or revoked")
+        return Context(runtime, principal, request_id)
+
+    schema = build_schema(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_cost,
+    )
+    router = ScoreledgerGraphQL(
+        schema,
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+    )
+    app.include_router(router, prefix="/graphql")
+
+    @app.middleware("http")
+    async def request_ids(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get(REQUEST_ID) or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        response.headers[REQUEST_ID] = request_id
+        return response
+
+    return app

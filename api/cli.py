@@ -1,0 +1,176 @@
+"""The ``scoreledger`` command: serve, database migrations and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import Progress
+
+from api.auth.roles import Role
+from api.auth.tokens import TokenRegistry, check_tenant_id
+from api.demo import Seeded
+from api.graphql.ids import global_id
+from api.migrations import MigrationsBehind, current_revision, head_revision, upgrade
+from api.settings import Settings
+
+app = typer.Typer(help="Scoreledger: event-sourced balanced scorecards.", no_args_is_help=True)
+db = typer.Typer(help="Database migrations.", no_args_is_help=True)
+token = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
+app.add_typer(db, name="db")
+app.add_typer(token, name="token")
+console = Console()
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as error:
+        console.print(f"[red]invalid settings:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from eventstore.factory import open_store
+
+    return open_store(settings.database_url)
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration the database is missing."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    console.print(f"database at migration [bold]{head_revision()}[/bold]")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's migration and the newest one this version has."""
+    settings = _settings()
+
+    async def read() -> str | None:
+        store = _open_store(settings)
+        try:
+            return await current_revision(store.engine)
+        finally:
+            await store.close()
+
+    current = asyncio.run(read())
+    head = head_revision()
+    state = "up to date" if current == head else "behind: run `scoreledger db upgrade`"
+    console.print(f"current: {current or 'none'}, newest: {head} ({state})")
+    if current != head:
+        raise typer.Exit(1)
+
+
+@token.command("create")
+def token_create(
+    org: Annotated[str, typer.Option(help="The organization (tenant) id.")],
+    role: Annotated[Role, typer.Option(help="What the token may do.")],
+    name: Annotated[str, typer.Option(help="A name to recognise it by.")] = "",
+) -> None:
+    """Issue a bearer token; it is shown once and stored only as a hash."""
+    settings = _settings()
+    try:
+        check_tenant_id(org)
+    except ValueError as error:
+        console.print(f"[red]--org:[/red] {error}")
+        raise typer.Exit(2) from None
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+
+    async def create() -> str:
+        store = _open_store(settings)
+        try:
+            issued = await TokenRegistry(store.engine, store.write_engine).create(org, role, name)
+            return issued.secret
+        finally:
+            await store.close()
+
+    secret = asyncio.run(create())
+    console.print(f"{role.value} token for [bold]{org}[/bold] (shown once, keep it safe):")
+    print(secret)
+
+
+def _print_demo_tokens(seeded: Seeded) -> None:
+    may = {
+        Role.ADMIN: "everything",
+        Role.EDITOR: "structure, targets, measurements",
+        Role.VIEWER: "current scorecards, no who/why history",
+        Role.AUDITOR: "reads all history and integrity, writes nothing",
+        Role.INTEGRATOR: "records measurements only",
+    }
+    summary = seeded.summary
+    console.print(
+        f"\nSeeded organization [bold]demo[/bold] (Northwind IT): {summary.events} events, "
+        f"{len(summary.scorecard_ids)} scorecards, last period {summary.last_period}."
+    )
+    console.print("Demo tokens, one per role (shown once; stored only as hashes):\n")
+    for role, issued in seeded.tokens.items():
+        console.print(f"  [bold]{role.value:<10}[/bold] ({may[role]})")
+        print(f"    Authorization: Bearer {issued.secret}")
+    main_id = global_id("Scorecard", summary.scorecard_id, summary.scorecard_id)
+    console.print(
+        f'\nMain scorecard global id: [bold]{main_id}[/bold] (try period "{summary.last_period}").'
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Seed the demo organization into an empty database.")
+    ] = False,
+) -> None:
+    """Start the server (SQLite databases are migrated first)."""
+    settings = _settings()
+    if demo:
+        asyncio.run(_seed(settings, host, port))
+    url = f"http://{host}:{port}/graphql"
+    console.print(
+        f"GraphQL: [bold]{url}[/bold]" + (" (GraphiQL IDE)" if settings.graphiql_enabled else "")
+    )
+    console.print("Send the header  Authorization: Bearer <token>  (GraphiQL: the Headers tab).")
+    os.environ.setdefault("SCORELEDGER_DATABASE_URL", settings.database_url)
+    from api.app import create_app
+
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    except MigrationsBehind as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+
+
+async def _seed(settings: Settings, host: str, port: int) -> None:
+    from api.demo import has_data, seed_demo
+    from api.runtime import open_runtime
+
+    try:
+        async with open_runtime(settings) as runtime:
+            if await has_data(runtime):
+                console.print(
+                    "The database already has data: nothing seeded. Create a token with "
+                    "`scoreledger token create --org demo --role admin`."
+                )
+                return
+            with Progress(console=console) as bar:
+                task = bar.add_task("Seeding the demo organization", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                seeded = await seed_demo(runtime, progress)
+    except MigrationsBehind as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    _print_demo_tokens(seeded)
+
+
+def main() -> None:
+    app()

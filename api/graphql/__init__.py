@@ -1,0 +1,1 @@
+"""The GraphQL API, organised by feature and composed in :mod:`api.graphql.schema`."""

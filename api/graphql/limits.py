@@ -1,0 +1,128 @@
+"""Limits on what one operation may ask for: depth, aliases, tokens and a cost budget.
+
+The cost is estimated from the document before anything runs: every field costs 1, and the
+selections under a list field are paid once per item the list may hold: ``first`` or
+``last`` when given, else :data:`LIST_ESTIMATE`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+)
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+LIST_ESTIMATE = 5
+
+
+def _is_list(type_: Any) -> bool:
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+def cost_rule(budget: int) -> type[ValidationRule]:
+    """A validation rule refusing operations whose estimated cost exceeds ``budget``."""
+
+    class CostBudget(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.fragments: dict[str, FragmentDefinitionNode] = {
+                d.name.value: d
+                for d in context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            self.variables: dict[str, Any] = {}
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            schema = self.context.schema
+            root = {
+                "query": schema.query_type,
+                "mutation": schema.mutation_type,
+                "subscription": schema.subscription_type,
+            }[node.operation.value]
+            cost = self._cost(node.selection_set, root, set())
+            if cost > budget:
+                name = node.name.value if node.name else "the operation"
+                self.report_error(
+                    GraphQLError(
+                        f"{name} would cost about {cost}, more than the budget of {budget}: "
+                        "ask for fewer items (first, last) or fewer fields",
+                        node,
+                        extensions={"code": "COST_LIMIT", "cost": cost, "budget": budget},
+                    )
+                )
+
+        def _multiplier(self, node: FieldNode) -> int:
+            for argument in node.arguments or ():
+                if argument.name.value in {"first", "last"}:
+                    if isinstance(argument.value, IntValueNode):
+                        return max(1, int(argument.value.value))
+                    if isinstance(argument.value, VariableNode):
+                        return 100
+            return LIST_ESTIMATE
+
+        def _cost(self, selections: SelectionSetNode | None, parent: Any, seen: set[str]) -> int:
+            if selections is None or parent is None:
+                return 0
+            total = 0
+            for selection in selections.selections:
+                if isinstance(selection, FieldNode):
+                    fields = getattr(parent, "fields", {})
+                    definition = fields.get(selection.name.value)
+                    if definition is None:
+                        total += 1
+                        continue
+                    child_type = definition.type
+                    while hasattr(child_type, "of_type"):
+                        child_type = child_type.of_type
+                    inner = self._cost(selection.selection_set, child_type, seen)
+                    if _is_list(definition.type) or selection.name.value == "trend":
+                        inner = max(inner, 1) * self._multiplier(selection)
+                    total += 1 + inner
+                elif isinstance(selection, InlineFragmentNode):
+                    target = parent
+                    if selection.type_condition is not None:
+                        target = self.context.schema.get_type(selection.type_condition.name.value)
+                    total += self._cost(selection.selection_set, target, seen)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if fragment is None or name in seen:
+                        continue
+                    target = self.context.schema.get_type(fragment.type_condition.name.value)
+                    total += self._cost(fragment.selection_set, target, seen | {name})
+            return total
+
+    return CostBudget
+
+
+def limit_extensions(
+    *, max_depth: int, max_aliases: int, max_tokens: int, max_cost: int
+) -> list[SchemaExtension]:
+    return [
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxAliasesLimiter(max_alias_count=max_aliases),
+        MaxTokensLimiter(max_token_count=max_tokens),
+        AddValidationRules([cost_rule(max_cost)]),
+    ]

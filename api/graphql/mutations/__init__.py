@@ -1,0 +1,1 @@
+"""A mutation for every domain command, built from the commands themselves."""

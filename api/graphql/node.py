@@ -1,0 +1,68 @@
+"""``node(id)``: any entity by its global id, within the caller's organization only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from api.auth.roles import Capability
+from api.graphql.context import Info
+from api.graphql.ids import parse_id
+from api.graphql.loaders import ScorecardKey
+from api.graphql.organization import Organization, Team
+from api.graphql.reads import parse_period
+from api.graphql.scorecards import Initiative, Kpi, Objective, Perspective, Scorecard
+
+Node = Annotated[
+    Organization | Team | Scorecard | Perspective | Objective | Kpi | Initiative,
+    strawberry.union("Node", description="Any entity with a global id."),
+]
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(
+        description="Any entity by its global id (figures for the period given); null when "
+        "it does not exist in the caller's organization."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id from this API.")],
+        period: Annotated[
+            str | None,
+            strawberry.argument(description="Period for scored entities (default: this month)."),
+        ] = None,
+    ) -> Node | None:
+        context = info.context
+        context.require(Capability.READ_CURRENT, "read entities")
+        key = parse_id(id)
+        if key.type_name in {"Organization", "Team"}:
+            org = await context.loaders.organization.load(context.tenant_id)
+            if org is None:
+                return None
+            if key.type_name == "Organization":
+                return Organization(view=org) if org.organization_id == key.entity_id else None
+            team = next((t for t in org.teams if t.team_id == key.entity_id), None)
+            return None if team is None else Team(view=team, org=org)
+        view = await context.loaders.scorecards.load(
+            ScorecardKey(key.scorecard_id, parse_period(period), None, 6)
+        )
+        if view is None:
+            return None
+        if key.type_name == "Scorecard":
+            return Scorecard(view=view)
+        for p in view.perspectives:
+            if key.type_name == "Perspective" and p.perspective_id == key.entity_id:
+                return Perspective(view=p, scorecard_id=view.scorecard_id, scoring=view.scoring)
+            for o in p.objectives:
+                if key.type_name == "Objective" and o.objective_id == key.entity_id:
+                    return Objective(view=o, scorecard_id=view.scorecard_id, scoring=view.scoring)
+                for k in o.kpis:
+                    if key.type_name == "Kpi" and k.kpi_id == key.entity_id:
+                        return Kpi(view=k, scorecard_id=view.scorecard_id, scoring=view.scoring)
+                for i in o.initiatives:
+                    if key.type_name == "Initiative" and i.initiative_id == key.entity_id:
+                        return Initiative(view=i, scorecard_id=view.scorecard_id)
+        return None
