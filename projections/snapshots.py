@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.periods import Period
@@ -25,6 +26,8 @@ def to_json(value: Any) -> Any:
     """A JSON-safe copy of a view (dataclasses, periods, enums, dates)."""
     if isinstance(value, Period):
         return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
