@@ -119,17 +119,23 @@ class _JsonRow(dict[str, Any]):
             raise AttributeError(name) from None
 
 
-_together: dict[tuple[int, ...], tuple[tuple[sa.Select[Any], ...], sa.Select[Any]]] = {}
+_Floats = tuple[tuple[str, ...], ...]
+"""Per statement, the names of its float columns."""
+
+_together: dict[tuple[int, ...], tuple[tuple[sa.Select[Any], ...], sa.Select[Any], _Floats]] = {}
 
 
-def _combined(statements: tuple[sa.Select[Any], ...]) -> sa.Select[Any]:
-    """One statement whose columns are the JSON arrays of each statement's rows."""
+def _combined(statements: tuple[sa.Select[Any], ...]) -> tuple[sa.Select[Any], _Floats]:
+    """One statement whose columns are the JSON arrays of each statement's rows, and the
+    float columns of each statement."""
     key = tuple(id(statement) for statement in statements)
     found = _together.get(key)
     if found is None or any(a is not b for a, b in zip(found[0], statements, strict=True)):
         columns = []
+        floats = []
         for index, statement in enumerate(statements):
             rows = statement.subquery(f"q{index}")
+            floats.append(tuple(c.name for c in rows.c if isinstance(c.type, sa.Float)))
             aggregated = sa.func.coalesce(
                 sa.func.json_agg(sa.literal_column(f"q{index}")),
                 sa.literal_column("'[]'::json"),
@@ -137,9 +143,25 @@ def _combined(statements: tuple[sa.Select[Any], ...]) -> sa.Select[Any]:
             columns.append(
                 sa.select(aggregated).select_from(rows).scalar_subquery().label(f"r{index}")
             )
-        found = (statements, sa.select(*columns))
+        found = (statements, sa.select(*columns), tuple(floats))
         _together[key] = found
-    return found[1]
+    return found[1], found[2]
+
+
+def _decoded(value: Any, floats: tuple[str, ...]) -> list[_JsonRow]:
+    """The rows of one JSON array. JSON has one kind of number, so a float column's whole
+    number (weight 1, value 68) arrives as an int: it is made the float the column holds, as
+    every other read path returns it."""
+    rows = [
+        _JsonRow(item)
+        for item in (orjson.loads(value) if isinstance(value, (str, bytes)) else value)
+    ]
+    for row in rows:
+        for name in floats:
+            number = row.get(name)
+            if type(number) is int:
+                row[name] = float(number)
+    return rows
 
 
 async def fetch_together(
@@ -150,16 +172,12 @@ async def fetch_together(
     On PostgreSQL they travel as one statement (each statement's rows aggregated to a JSON
     array): one round trip, and one statement sees one snapshot. Rows then are dicts that
     also answer attribute access, and their order within a statement is not promised (sort
-    where it matters). Elsewhere the statements run in turn in one read transaction.
+    where it matters). Float columns hold floats on every path. Elsewhere the statements run
+    in turn in one read transaction.
     """
     if conn.dialect.name != "postgresql" or _observed(conn):
         async with one_snapshot(conn):
             return [await fetch_all(conn, statement, params) for statement in statements]
-    (row,) = await fetch_all(conn, _combined(tuple(statements)), params)
-    return [
-        [
-            _JsonRow(item)
-            for item in (orjson.loads(value) if isinstance(value, (str, bytes)) else value)
-        ]
-        for value in row
-    ]
+    combined, floats = _combined(tuple(statements))
+    (row,) = await fetch_all(conn, combined, params)
+    return [_decoded(value, names) for value, names in zip(row, floats, strict=True)]

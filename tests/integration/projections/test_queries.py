@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
 
 from domain.errors import DomainError
+from domain.kpi_kinds import Direction
 from domain.scorecard import commands as c
-from domain.scoring import Status
+from domain.scoring import Status, Thresholds
 from eventstore.factory import open_store
 from projections import async_projections
 from projections.asof import AsOf
@@ -26,6 +28,7 @@ from tests.integration.projections.support import (
     build_small_scorecard,
     kpi,
     measure,
+    target,
 )
 
 
@@ -85,6 +88,45 @@ async def test_a_quarter_aggregates_its_months_by_each_kpis_aggregation(s):
     assert cost.score == pytest.approx(1 / 3)
     # scorecard: Financial 0.3333, Customer (0.99966 + 3 * 1.0909) / 4 = 1.0681
     assert view.score == pytest.approx((1 / 3 + 1.068099) / 2, abs=1e-5)
+
+
+def _floats_not_float(value: object, path: str = "view") -> list[str]:
+    """Where a field declared ``float`` holds something else (a whole number as an int)."""
+    if isinstance(value, (list, tuple)):
+        return [bad for i, v in enumerate(value) for bad in _floats_not_float(v, f"{path}[{i}]")]
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return []
+    bad = []
+    for f in dataclasses.fields(value):
+        item = getattr(value, f.name)
+        if "float" in str(f.type) and item is not None and type(item) is not float:
+            bad.append(f"{path}.{f.name}={item!r}")
+        bad.extend(_floats_not_float(item, f"{path}.{f.name}"))
+    return bad
+
+
+async def test_whole_numbers_in_float_columns_read_as_floats_on_every_backend(s):
+    await s.run(
+        kpi(
+            "band",
+            "o-cost",
+            direction=Direction.WITHIN_RANGE,
+            range_low=10.0,
+            range_high=20.0,
+            thresholds=Thresholds(green=2.0, amber=1.0),
+        )
+    )
+    await s.run(target("band", "2026-01", 15.0, baseline=5.0, stretch=12.0))
+    await s.run(measure("b-2026-03", "band", "2026-03", 15.0))
+    async with s.conn() as conn:
+        view = await scorecard(conn, s.tenant_id, SC, P("2026-03"))
+    assert view is not None
+    band = view.kpi("band")
+    assert (band.weight, band.range_low, band.green, band.evaluation.stretch) == (
+        1.0, 10.0, 2.0, 12.0
+    )  # fmt: skip
+    assert view.kpi("cost").evaluation.baseline == 120.0
+    assert _floats_not_float(view) == []
 
 
 async def test_a_write_is_visible_to_the_next_read(s):
