@@ -7,6 +7,7 @@ selections under a list field are paid once per item the list may hold: ``first`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -119,10 +120,12 @@ def cost_rule(budget: int) -> type[ValidationRule]:
 
 def limit_extensions(
     *, max_depth: int, max_aliases: int, max_tokens: int, max_cost: int
-) -> list[SchemaExtension]:
+) -> list[Callable[[], SchemaExtension]]:
+    """Factories of the limiting extensions (a fresh instance per operation)."""
+    cost = cost_rule(max_cost)
     return [
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        MaxTokensLimiter(max_token_count=max_tokens),
-        AddValidationRules([cost_rule(max_cost)]),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: AddValidationRules([cost]),
     ]

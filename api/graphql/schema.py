@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import strawberry
 
 from api.graphql.limits import limit_extensions
@@ -31,15 +29,8 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # Configured instances are accepted as well as classes.
-        extensions=cast(
-            Any,
-            limit_extensions(
-                max_depth=max_depth,
-                max_aliases=max_aliases,
-                max_tokens=max_tokens,
-                max_cost=max_cost,
-            ),
+        extensions=limit_extensions(
+            max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, max_cost=max_cost
         ),
     )
 

@@ -43,7 +43,7 @@ class MeasurementEvent:
     recorded: Provenance = strawberry.field(description="Who, when and why.")
 
 
-@strawberry.type
+@strawberry.type(description="Live updates over graphql-transport-ws (token in connection_init).")
 class Subscription:
     @strawberry.subscription(
         description="The scorecard for a period, pushed again after every change to it."
