@@ -314,7 +314,9 @@ class Change:
     def after(self) -> JSON | None:
         return None if self.change.after is None else _json_safe(self.change.after)
 
-    @strawberry.field(description="The changes made in between, with who, when and why.")
+    @strawberry.field(
+        description="The versions in force between the two moments, oldest first, with who, when and why each was made."
+    )
     def by(self) -> list[Provenance]:
         return [_started(v) for v in self.change.events]
 

@@ -33,6 +33,10 @@ class Api:
     def token(self, role: Role = Role.ADMIN, tenant: str = TENANT) -> str:
         return self.tokens[(tenant, role)]
 
+    def runtime_actor(self, role: Role, tenant: str = TENANT) -> str:
+        """The actor recorded for writes made with that role's token."""
+        return "token:" + self.token(role, tenant).split("_")[1]
+
     async def post(
         self,
         query: str,
