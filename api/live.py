@@ -37,6 +37,7 @@ class FeedFanout:
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self.started = asyncio.Event()
+        self._joined = asyncio.Condition()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="feed-fanout")
@@ -57,7 +58,9 @@ class FeedFanout:
     async def subscribe(self, tenant_id: str) -> AsyncIterator[AsyncIterator[RecordedEvent]]:
         """The tenant's events from now on, as an async iterator."""
         queue: asyncio.Queue[RecordedEvent | None] = asyncio.Queue(QUEUE_SIZE)
-        self._subscribers[tenant_id].add(queue)
+        async with self._joined:
+            self._subscribers[tenant_id].add(queue)
+            self._joined.notify_all()
 
         async def events() -> AsyncIterator[RecordedEvent]:
             while True:
@@ -74,6 +77,15 @@ class FeedFanout:
             self._subscribers[tenant_id].discard(queue)
             if not self._subscribers[tenant_id]:
                 del self._subscribers[tenant_id]
+
+    def subscribers(self, tenant_id: str) -> int:
+        """How many subscriptions of ``tenant_id`` this process is feeding."""
+        return len(self._subscribers.get(tenant_id, ()))
+
+    async def wait_for_subscribers(self, tenant_id: str, count: int) -> None:
+        """Return once ``tenant_id`` has at least ``count`` subscriptions here."""
+        async with self._joined:
+            await self._joined.wait_for(lambda: self.subscribers(tenant_id) >= count)
 
     async def _run(self) -> None:
         waiter = self.store.waiter()
