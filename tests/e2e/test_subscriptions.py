@@ -39,7 +39,9 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.sock.listen(64)  # connections wait in the backlog until the server accepts
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", ws="websockets-sansio")
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="on", ws="websockets-sansio"
+        )
         self.server = uvicorn.Server(config)
 
     @property

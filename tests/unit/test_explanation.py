@@ -79,11 +79,7 @@ def test_the_explained_range_result_is_the_score(actual: float, low: float, widt
     assert explanation.result == expected
 
 
-@given(
-    st.lists(
-        st.tuples(st.one_of(st.none(), st.floats(0, 1.5)), st.floats(0, 10)), max_size=8
-    )
-)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.floats(0, 1.5)), st.floats(0, 10)), max_size=8))
 def test_the_explained_roll_up_is_the_roll_up(items: list[tuple[float | None, float]]) -> None:
     children = [(str(i), str(i), s, w) for i, (s, w) in enumerate(items)]
     explained = explain_roll_up(children, DEFAULT).result
