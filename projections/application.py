@@ -21,13 +21,8 @@ from eventstore.store import EventStore
 from projections.codec import codec
 from projections.projection import Inline
 from projections.read_models import ReadModelProjection
-
-ORGANIZATION_STREAM = "organization"
-
-
-def scorecard_stream(scorecard_id: str) -> str:
-    """The stream holding one scorecard's events."""
-    return f"scorecard-{scorecard_id}"
+from projections.streams import ORGANIZATION_STREAM as ORGANIZATION_STREAM
+from projections.streams import scorecard_stream as scorecard_stream
 
 
 def stream_of(command: Command) -> str:

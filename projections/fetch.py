@@ -31,12 +31,15 @@ class _Row(asyncpg.Record):  # type: ignore[misc]
             raise AttributeError(name) from None
 
 
-_compiled: dict[tuple[int, str], tuple[sa.Select[Any], str, tuple[str, ...], dict[str, Any]]] = {}
+_Compiled = tuple[sa.Select[Any], str, tuple[str, ...], dict[str, Any], tuple[str, ...]]
+_compiled: dict[tuple[int, str], _Compiled] = {}
 
 
 def _compile(
     statement: sa.Select[Any], dialect: Dialect
-) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+) -> tuple[str, tuple[str, ...], dict[str, Any], tuple[str, ...]]:
+    """The statement's SQL text, its positional parameters, their defaults and the names of
+    the binds rendered into the text at execution (``literal_execute``: the moments)."""
     key = (id(statement), dialect.name)
     found = _compiled.get(key)
     if found is None or found[0] is not statement:
@@ -44,17 +47,14 @@ def _compile(
         # Binds rendered into the text at execution (literal_execute) take no position.
         literal = {name for name, bind in compiled.binds.items() if bind.literal_execute}
         names = tuple(name for name in compiled.positiontup or () if name not in literal)
-        found = (statement, compiled.string, names, dict(compiled.params))
+        found = (statement, compiled.string, names, dict(compiled.params), tuple(sorted(literal)))
         _compiled[key] = found
-    return found[1], found[2], found[3]
-
-
-_MOMENT = "__[POSTCOMPILE_as_of]"
+    return found[1], found[2], found[3], found[4]
 
 
 def _literal(moment: Any) -> str:
-    """A moment (``literal_execute`` bind ``as_of``) as PostgreSQL literal text."""
-    if isinstance(moment, int):
+    """A moment (a ``literal_execute`` bind) as PostgreSQL literal text."""
+    if isinstance(moment, int) and not isinstance(moment, bool):
         return str(moment)
     if isinstance(moment, datetime):
         if moment.tzinfo is None:
@@ -99,9 +99,9 @@ async def fetch_all(
     if conn.dialect.name != "postgresql" or _observed(conn):
         result: Sequence[Any] = (await conn.execute(statement, dict(params))).all()
         return result
-    sql, names, defaults = _compile(statement, conn.dialect)
-    if "as_of" in params and _MOMENT in sql:
-        sql = sql.replace(_MOMENT, _literal(params["as_of"]))
+    sql, names, defaults, literal = _compile(statement, conn.dialect)
+    for name in literal:
+        sql = sql.replace(f"__[POSTCOMPILE_{name}]", _literal(params[name]))
     driver = (await conn.get_raw_connection()).driver_connection
     args = [params[name] if name in params else defaults[name] for name in names]
     assert driver is not None

@@ -60,7 +60,7 @@ class PeriodSnapshotProjection:
         scorecard_id = event.data["scorecard_id"]
         period = Period.parse(event.data["period"])
         view = await scorecard(
-            conn, event.tenant_id, scorecard_id, period, AsOf(position=event.position)
+            conn, event.tenant_id, scorecard_id, period, AsOf(position=event.feed_position)
         )
         await conn.execute(
             period_snapshots.insert(),

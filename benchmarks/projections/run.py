@@ -36,6 +36,7 @@ from benchmarks.projections.workload import (
     Log,
     Sizes,
 )
+from eventstore import FeedPosition
 from eventstore.factory import open_store
 from projections.application import Ledger
 from projections.asof import AsOf
@@ -160,11 +161,12 @@ async def run(sizes: Sizes, inline: bool, want_explain: bool, log: Log) -> Resul
             )
             now = loader.clock
             year_ago = now - timedelta(days=365)
-            position = int(
-                await pool.fetchval(
-                    "SELECT max(global_position) FROM events WHERE recorded_at <= $1", year_ago
-                )
+            last = await pool.fetchrow(
+                "SELECT transaction_id, global_position FROM events WHERE recorded_at <= $1 "
+                "ORDER BY transaction_id DESC, global_position DESC LIMIT 1",
+                year_ago,
             )
+            position = FeedPosition(int(last["transaction_id"]), int(last["global_position"]))
             past = Target(MAIN_TENANT, summary.scorecard_id, summary.last_period.shift(-12))
             asof_cases = [
                 (
@@ -175,7 +177,7 @@ async def run(sizes: Sizes, inline: bool, want_explain: bool, log: Log) -> Resul
                 ),
                 (
                     "A-pos",
-                    f"{past.period} as of position {position:,}",
+                    f"{past.period} as of position {position}",
                     past,
                     AsOf(position=position),
                 ),

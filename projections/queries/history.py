@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from projections import tables as t
-from projections.asof import AsOf, ends_after_position, ends_after_time, scoped
+from projections.asof import AsOf, bind_moments, ends_after_position, ends_after_time, scoped
+from projections.streams import scorecard_stream
 from projections.tables import SYSTEM_COLUMNS
 from projections.views import EntityChange, KpiHistory, RowVersion
 
@@ -71,18 +73,21 @@ _CHANGE_SOURCES = (
 )
 
 
-def _moment(row: Any, as_of: AsOf, start: bool) -> bool:
+Moment = datetime | int
+"""A time, or a global position of the scorecard's stream (see projections.asof)."""
+
+
+def _moment(row: Any, moment: Moment, start: bool) -> bool:
     """Whether the row's start (or end) lies at or before the moment."""
-    if as_of.position is not None:
-        value = row.sys_from_pos if start else row.sys_to_pos
-        return value is not None and value <= as_of.position
-    value = row.sys_from_time if start else row.sys_to_time
-    assert as_of.time is not None
-    return value is not None and value <= as_of.time
+    if isinstance(moment, datetime):
+        when = row.sys_from_time if start else row.sys_to_time
+        return when is not None and bool(when <= moment)
+    value = row.sys_from_pos if start else row.sys_to_pos
+    return value is not None and bool(value <= moment)
 
 
-def _visible_at(row: Any, as_of: AsOf) -> bool:
-    return _moment(row, as_of, start=True) and not _moment(row, as_of, start=False)
+def _visible_at(row: Any, moment: Moment) -> bool:
+    return _moment(row, moment, start=True) and not _moment(row, moment, start=False)
 
 
 async def changes_between(
@@ -93,10 +98,16 @@ async def changes_between(
     until: AsOf,
 ) -> list[EntityChange]:
     """Which KPI definitions, targets, measurements and objectives differ between two
-    moments, with the row versions (events) that changed them in between."""
+    moments (two times, or two feed positions), with the row versions (events) that changed
+    them in between."""
+    if (since.time is None) != (until.time is None):
+        raise ValueError("compare two times or two positions, not one of each")
+    stream = {"at": scorecard_stream(scorecard_id)}
+    start: Moment = (await bind_moments(conn, tenant_id, since, stream))["at"]
+    end: Moment = (await bind_moments(conn, tenant_id, until, stream))["at"]
     changes: list[EntityChange] = []
     for entity_type, table, key in _CHANGE_SOURCES:
-        overlapping = _overlapping(table, since, until)
+        overlapping = _overlapping(table, start, end)
         rows = (
             await conn.execute(
                 sa.select(table)
@@ -108,8 +119,8 @@ async def changes_between(
         for row in rows:
             by_entity[tuple(getattr(row, k) for k in key)].append(row)
         for entity_key, versions in by_entity.items():
-            before = next((r for r in versions if _visible_at(r, since)), None)
-            after = next((r for r in versions if _visible_at(r, until)), None)
+            before = next((r for r in versions if _visible_at(r, start)), None)
+            after = next((r for r in versions if _visible_at(r, end)), None)
             old = row_version(before).values if before is not None else None
             new = row_version(after).values if after is not None else None
             if old is not None and new is not None:
@@ -121,8 +132,8 @@ async def changes_between(
             between = tuple(
                 row_version(r)
                 for r in versions
-                if (_moment(r, until, True) and not _moment(r, since, True))
-                or (_moment(r, until, False) and not _moment(r, since, False))
+                if (_moment(r, end, True) and not _moment(r, start, True))
+                or (_moment(r, end, False) and not _moment(r, start, False))
             )
             changes.append(
                 EntityChange(entity_type, "/".join(map(str, entity_key)), kind, old, new, between)
@@ -130,17 +141,12 @@ async def changes_between(
     return changes
 
 
-def _overlapping(table: sa.Table, since: AsOf, until: AsOf) -> sa.ColumnElement[bool]:
+def _overlapping(table: sa.Table, since: Moment, until: Moment) -> sa.ColumnElement[bool]:
     """Rows that were current at some moment in [since, until]."""
-    if since.position is not None and until.position is not None:
-        return sa.and_(
-            table.c.sys_from_pos <= until.position,
-            ends_after_position(table, since.position),
-        )
-    if since.time is not None and until.time is not None:
+    if isinstance(since, datetime) and isinstance(until, datetime):
         column_type = table.c.sys_from_time.type
         return sa.and_(
-            table.c.sys_from_time <= sa.literal(until.time, column_type),
-            ends_after_time(table, sa.literal(since.time, column_type)),
+            table.c.sys_from_time <= sa.literal(until, column_type),
+            ends_after_time(table, sa.literal(since, column_type)),
         )
-    raise ValueError("compare two times or two positions, not one of each")
+    return sa.and_(table.c.sys_from_pos <= until, ends_after_position(table, since))

@@ -2,7 +2,8 @@
 
 A fixed number of statements whatever the number of KPIs: the scorecard, the organization's
 scoring defaults, perspectives, objectives, links, KPIs, targets, the measurements of the
-trend window, initiatives and the period close. The scores come from the domain's
+trend window, initiatives and the period close (as of a feed position, one more first: where
+the scorecard's and the organization's streams stood at it). The scores come from the domain's
 evaluation and roll-up functions; nothing is scored twice.
 """
 
@@ -22,14 +23,9 @@ from domain.kpi_kinds import Aggregation, Direction
 from domain.periods import Frequency, Period
 from domain.scoring import ScoringDefaults, Status, Thresholds, roll_up, status_for
 from projections import tables as t
-from projections.asof import (
-    AsOf,
-    as_of_parameter,
-    kind_of,
-    scoped_at,
-    visible_at,
-)
+from projections.asof import AsOf, bind_moments, kind_of, scoped_at, visible_at
 from projections.fetch import fetch_together
+from projections.streams import ORGANIZATION_STREAM, scorecard_stream
 from projections.views import (
     InitiativeView,
     KpiView,
@@ -77,6 +73,11 @@ def _closed(kind: str) -> sa.Label[Any]:
     )
 
 
+# The organization's rows are written by another stream than the scorecard's: a position
+# moment binds each stream's own position (projections.asof.bind_moments).
+_ORGANIZATION_MOMENT = "organization_as_of"
+
+
 @functools.cache
 def _statements(kind: str) -> _Statements:
     """The query's statements for one kind of moment, built once: every call only binds its
@@ -84,7 +85,7 @@ def _statements(kind: str) -> _Statements:
     org = t.organizations
     defaults = [
         sa.select(org.c[name])
-        .where(*scoped_at(org), visible_at(org, kind))
+        .where(*scoped_at(org), visible_at(org, kind, _ORGANIZATION_MOMENT))
         .limit(1)
         .scalar_subquery()
         .label(name)
@@ -147,7 +148,12 @@ async def scorecard(
         "window_start": window[0].first_month_ordinal,
         "window_end": period.last_month_ordinal,
         "period_start": period.first_month_ordinal,
-        **as_of_parameter(as_of),
+        **await bind_moments(
+            conn,
+            tenant_id,
+            as_of,
+            {"as_of": scorecard_stream(scorecard_id), _ORGANIZATION_MOMENT: ORGANIZATION_STREAM},
+        ),
     }
     (
         found,

@@ -33,6 +33,7 @@ from projections.queries.scorecard import scorecard
 from projections.read_models import ReadModelProjection
 from projections.rebuild import rebuild
 from projections.tables import READ_MODEL_TABLES
+from projections.views import ScorecardView
 from tests.integration.projections.support import SC, Scenario, build_small_scorecard, kpi
 
 MONTHS = [Period.parse(f"2026-{m:02d}") for m in range(1, 5)]
@@ -218,8 +219,17 @@ async def _check_as_of(s: Scenario, moment_index: int, period: Period) -> None:
     moment = s.times[moment_index % len(s.times)]
     recorded = await s.store.read_stream(s.tenant_id, f"scorecard-{SC}", as_of_time=moment)
     state = scorecard_decider.fold(codec.decode(e) for e in recorded)
-    async with s.conn() as conn:
-        view = await scorecard(conn, s.tenant_id, SC, period, AsOf(time=moment))
+    # The same moment named by its time and by the feed position of its last event.
+    moments = [AsOf(time=moment)]
+    if recorded:
+        moments.append(AsOf(position=recorded[-1].feed_position))
+    for as_of in moments:
+        async with s.conn() as conn:
+            view = await scorecard(conn, s.tenant_id, SC, period, as_of)
+        _check_view(state, period, view)
+
+
+def _check_view(state: ScorecardState, period: Period, view: ScorecardView | None) -> None:
     if not state.exists:
         assert view is None
         return

@@ -234,7 +234,7 @@ async def test_kpi_history_lists_every_target_change_with_actor_and_reason(s):
 
 
 async def test_as_of_a_position_shows_the_scorecard_before_later_events(s):
-    cut = (await s.store.stream_info(s.tenant_id, f"scorecard-{SC}")).last_position
+    cut = (await s.store.read_stream(s.tenant_id, f"scorecard-{SC}"))[-1].feed_position
     await s.run(c.RetireKpi(scorecard_id=SC, kpi_id="cost"))
     async with s.conn() as conn:
         now = await scorecard(conn, s.tenant_id, SC, P("2026-03"))
