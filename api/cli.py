@@ -110,10 +110,13 @@ def _print_demo_tokens(seeded: Seeded) -> None:
         f"\nSeeded organization [bold]demo[/bold] (Northwind IT): {summary.events} events, "
         f"{len(summary.scorecard_ids)} scorecards, last period {summary.last_period}."
     )
-    console.print("Demo tokens, one per role (shown once; stored only as hashes):\n")
+    console.print(
+        "Demo tokens, one per role, as GraphiQL's Headers tab takes them "
+        "(shown once; stored only as hashes):\n"
+    )
     for role, issued in seeded.tokens.items():
         console.print(f"  [bold]{role.value:<10}[/bold] ({may[role]})")
-        print(f"    Authorization: Bearer {issued.secret}")
+        print(f'    {{"Authorization": "Bearer {issued.secret}"}}')
     main_id = global_id("Scorecard", summary.scorecard_id, summary.scorecard_id)
     console.print(
         f'\nMain scorecard global id: [bold]{main_id}[/bold] (try period "{summary.last_period}").'

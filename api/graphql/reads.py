@@ -25,7 +25,7 @@ from api.graphql.history import (
 from api.graphql.ids import parse_id, scorecard_of
 from api.graphql.loaders import ScorecardKey
 from api.graphql.scorecards import MAX_TREND, Scorecard, requested_trend
-from api.positions import InvalidPosition, decode_position
+from api.positions import InvalidPosition, decode_position, encode_position
 from domain.periods import Period
 from eventstore import FeedPosition
 from projections import async_projections, inline_projections
@@ -70,6 +70,10 @@ async def ensure_consistent(info: Info, token: str | None) -> None:
     timeout = runtime.settings.consistency_timeout
     if not await runtime.wait_for_projections(position, timeout):
         raise not_consistent(timeout)
+
+
+def _cursor(raw: str) -> str:
+    return encode_position(FeedPosition.parse(raw))
 
 
 def moment(as_of: dt.datetime | None, at_position: str | None) -> AsOf | None:
@@ -177,15 +181,15 @@ class ReadQueries:
                 since=None if filter.since is None else aware(filter.since, "filter.since"),
                 until=None if filter.until is None else aware(filter.until, "filter.until"),
             )
+        # Cursors are the entries' feed positions, handed out as opaque position tokens.
+        start = None if after is None else str(parse_position(after, "after"))
         await ensure_consistent(info, consistent_with)
         async with context.runtime.store.engine.connect() as conn:
-            try:
-                page = await audit_trail(conn, context.tenant_id, where, first=first, after=after)
-            except ValueError as error:
-                raise bad_input("after", str(error)) from None
+            page = await audit_trail(conn, context.tenant_id, where, first=first, after=start)
+        edges = [AuditEdge(cursor=_cursor(e.cursor), node=AuditEvent(entry=e)) for e in page.items]
+        end = None if page.end_cursor is None else _cursor(page.end_cursor)
         return AuditConnection(
-            edges=[AuditEdge(cursor=e.cursor, node=AuditEvent(entry=e)) for e in page.items],
-            page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next_page),
+            edges=edges, page_info=PageInfo(end_cursor=end, has_next_page=page.has_next_page)
         )
 
     @strawberry.field(

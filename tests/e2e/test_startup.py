@@ -53,12 +53,12 @@ def test_serve_demo_seeds_an_empty_database_once_and_prints_a_token_per_role(
     assert first.exit_code == 0, first.output
     for role in ("admin", "editor", "viewer", "auditor", "integrator"):
         assert role in first.output
-    assert first.output.count("Authorization: Bearer sl_") == 5
+    assert first.output.count('{"Authorization": "Bearer sl_') == 5
     assert "http://127.0.0.1:8123/graphql" in first.output
     second = runner.invoke(cli, ["serve", "--demo"])
     assert second.exit_code == 0, second.output
     assert "already has data" in second.output
-    assert "Authorization: Bearer sl_" not in second.output
+    assert "Bearer sl_" not in second.output
     assert served == ["127.0.0.1", "127.0.0.1"]
 
 
