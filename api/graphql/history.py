@@ -315,7 +315,8 @@ class Change:
         return None if self.change.after is None else _json_safe(self.change.after)
 
     @strawberry.field(
-        description="The versions in force between the two moments, oldest first, with who, when and why each was made."
+        description="The versions in force between the two moments, oldest first, with who, "
+        "when and why each was made."
     )
     def by(self) -> list[Provenance]:
         return [_started(v) for v in self.change.events]

@@ -27,6 +27,7 @@ from graphql import (
 )
 from strawberry.extensions import (
     AddValidationRules,
+    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -128,4 +129,25 @@ def limit_extensions(
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules([cost]),
+        HideInternalErrors,
     ]
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    """An error no resolver meant to show: a bug or an outage, never a user's mistake."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class HideInternalErrors(MaskErrors):
+    """Replaces the text of unexpected errors (which may name tables or paths) with a
+    generic message carrying ``extensions.code`` INTERNAL_SERVER_ERROR; the full error is
+    logged by strawberry with the request id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_unexpected, error_message="internal server error")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        hidden = super().anonymise_error(error)
+        hidden.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return hidden
