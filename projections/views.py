@@ -98,7 +98,7 @@ class ScorecardView:
     status: Status
     perspectives: tuple[PerspectiveView, ...]
     links: tuple[LinkView, ...]
-    scoring: ScoringDefaults = ScoringDefaults()
+    scoring: ScoringDefaults = field(default_factory=ScoringDefaults)
     """The organization's scoring defaults the figures were scored with."""
 
     def kpi(self, kpi_id: str) -> KpiView:
