@@ -5,7 +5,6 @@ The explanation mirrors :func:`domain.scoring.kpi_score` branch for branch; its 
 equals the score the scorer gives (a property test holds the two together).
 """
 
-
 from __future__ import annotations
 
 import math
