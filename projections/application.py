@@ -91,7 +91,7 @@ class Ledger:
             codec,
             metadata,
             idempotency_key=idempotency_key,
-            request_hash=fingerprint(command) if idempotency_key else None,
+            request_hash=None if idempotency_key is None else fingerprint(command),
             inline=self.inline,
         )
 

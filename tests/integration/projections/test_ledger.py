@@ -74,3 +74,11 @@ async def test_a_retried_creation_returns_its_first_result_after_the_team_was_ar
     await s.run(ArchiveTeam(organization_id="org", team_id="ops"))
     again = await s.ledger.execute(s.tenant_id, _create("ops"), metadata, idempotency_key="k1")
     assert again.duplicate and again.token == first.token
+
+
+async def test_an_empty_idempotency_key_is_a_key_like_any_other(s):
+    await _organization(s)
+    metadata = Metadata(actor="alice", recorded_at=s.clock.tick())
+    first = await s.ledger.execute(s.tenant_id, _create("ops"), metadata, idempotency_key="")
+    again = await s.ledger.execute(s.tenant_id, _create("ops"), metadata, idempotency_key="")
+    assert again.duplicate and again.token == first.token
