@@ -11,6 +11,7 @@ from api.graphql.node import NodeQueries
 from api.graphql.organization import OrganizationQueries
 from api.graphql.reads import ReadQueries
 from api.graphql.subscriptions import Subscription
+from api.graphql.text import RefuseNulCharacters
 
 
 @strawberry.type(description="Scorecards, their history and the audit trail.")
@@ -29,9 +30,15 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=limit_extensions(
-            max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, max_cost=max_cost
-        ),
+        extensions=[
+            *limit_extensions(
+                max_depth=max_depth,
+                max_aliases=max_aliases,
+                max_tokens=max_tokens,
+                max_cost=max_cost,
+            ),
+            RefuseNulCharacters,
+        ],
     )
 
 
