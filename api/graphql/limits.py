@@ -1,8 +1,9 @@
 """Limits on what one operation may ask for: depth, aliases, tokens and a cost budget.
 
 The cost is estimated from the document before anything runs: every field costs 1, and the
-selections under a list field are paid once per item the list may hold: ``first`` or
-``last`` when given, else :data:`LIST_ESTIMATE`.
+selections under a list field are paid once per item the list may hold: its ``first`` or
+``last`` (given, else its default), or the page size of the connection it belongs to (the
+``first`` of ``auditTrail`` sizes its ``edges``), else :data:`LIST_ESTIMATE`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     InlineFragmentNode,
@@ -35,6 +37,7 @@ from strawberry.extensions import (
 )
 
 LIST_ESTIMATE = 5
+PAGE_ARGUMENTS = ("first", "last")
 
 
 def _is_list(type_: Any) -> bool:
@@ -75,16 +78,28 @@ def cost_rule(budget: int) -> type[ValidationRule]:
                     )
                 )
 
-        def _multiplier(self, node: FieldNode) -> int:
+        def _page(self, node: FieldNode, definition: GraphQLField) -> int | None:
+            """The items ``first`` or ``last`` asks of this field: the literal given, 100 for
+            a variable, else the argument's default; none without such an argument."""
             for argument in node.arguments or ():
-                if argument.name.value in {"first", "last"}:
+                if argument.name.value in PAGE_ARGUMENTS:
                     if isinstance(argument.value, IntValueNode):
                         return max(1, int(argument.value.value))
                     if isinstance(argument.value, VariableNode):
                         return 100
-            return LIST_ESTIMATE
+            for name in PAGE_ARGUMENTS:
+                default = getattr(definition.args.get(name), "default_value", None)
+                if isinstance(default, int):
+                    return max(1, default)
+            return None
 
-        def _cost(self, selections: SelectionSetNode | None, parent: Any, seen: set[str]) -> int:
+        def _cost(
+            self,
+            selections: SelectionSetNode | None,
+            parent: Any,
+            seen: set[str],
+            page: int | None = None,
+        ) -> int:
             if selections is None or parent is None:
                 return 0
             total = 0
@@ -98,22 +113,25 @@ def cost_rule(budget: int) -> type[ValidationRule]:
                     child_type = definition.type
                     while hasattr(child_type, "of_type"):
                         child_type = child_type.of_type
-                    inner = self._cost(selection.selection_set, child_type, seen)
-                    if _is_list(definition.type) or selection.name.value == "trend":
-                        inner = max(inner, 1) * self._multiplier(selection)
-                    total += 1 + inner
+                    asked = self._page(selection, definition)
+                    if _is_list(definition.type):
+                        inner = self._cost(selection.selection_set, child_type, seen)
+                        total += 1 + max(inner, 1) * (asked or page or LIST_ESTIMATE)
+                    else:
+                        # A connection passes its page size to the list beneath it.
+                        total += 1 + self._cost(selection.selection_set, child_type, seen, asked)
                 elif isinstance(selection, InlineFragmentNode):
                     target = parent
                     if selection.type_condition is not None:
                         target = self.context.schema.get_type(selection.type_condition.name.value)
-                    total += self._cost(selection.selection_set, target, seen)
+                    total += self._cost(selection.selection_set, target, seen, page)
                 elif isinstance(selection, FragmentSpreadNode):
                     name = selection.name.value
                     fragment = self.fragments.get(name)
                     if fragment is None or name in seen:
                         continue
                     target = self.context.schema.get_type(fragment.type_condition.name.value)
-                    total += self._cost(fragment.selection_set, target, seen | {name})
+                    total += self._cost(fragment.selection_set, target, seen | {name}, page)
             return total
 
     return CostBudget

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,9 +105,10 @@ def e2e_settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, poll_interval=0.05, graphiql=True)
 
 
-@pytest.fixture
-async def api(database_url: str) -> AsyncIterator[Api]:
-    app = create_app(e2e_settings(database_url))
+@contextlib.asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[Api]:
+    """The app for ``settings``, started, with a client holding a token per role and tenant."""
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         runtime: Runtime = app.state.runtime
         transport = httpx.ASGITransport(app=app)
@@ -117,6 +119,12 @@ async def api(database_url: str) -> AsyncIterator[Api]:
                     issued = await runtime.tokens.create(tenant, role, f"{tenant} {role.value}")
                     client.tokens[(tenant, role)] = issued.secret
             yield client
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[Api]:
+    async with serve(e2e_settings(database_url)) as client:
+        yield client
 
 
 def scorecard_gid(scorecard_id: str) -> str:
