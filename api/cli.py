@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -173,6 +174,14 @@ async def _seed(settings: Settings, host: str, port: int) -> None:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
     _print_demo_tokens(seeded)
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL), as committed in schema.graphql."""
+    from api.graphql.schema import sdl
+
+    sys.stdout.write(sdl())
 
 
 def main() -> None:

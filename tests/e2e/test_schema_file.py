@@ -20,8 +20,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 def test_the_committed_schema_matches_the_code() -> None:
     committed = SCHEMA_FILE.read_text()
     assert committed == sdl(), (
-        "schema.graphql is out of date: regenerate it with "
-        "`python -c \"from api.graphql.schema import sdl; open('schema.graphql','w').write(sdl())\"`"
+        "schema.graphql is out of date: regenerate it with `scoreledger schema > schema.graphql`"
     )
 
 

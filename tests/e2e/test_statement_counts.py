@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import event
 
 from api.app import create_app
-from api.settings import ProjectionsMode, Settings
-
 from api.auth.roles import Role
+from api.settings import ProjectionsMode, Settings
 from projections.demo import DemoOptions, generate
 from tests.e2e.conftest import Api, scorecard_gid
 
