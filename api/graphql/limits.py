@@ -151,21 +151,41 @@ def limit_extensions(
     ]
 
 
-def _unexpected(error: GraphQLError) -> bool:
+def is_unexpected(error: GraphQLError) -> bool:
     """An error no resolver meant to show: a bug or an outage, never a user's mistake."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
 
 
+_LIMIT_MESSAGES = ("exceeds maximum operation depth", "aliases found. Allowed", "tokens.")
+
+
+def _code_for(error: GraphQLError) -> str:
+    if any(part in error.message for part in _LIMIT_MESSAGES):
+        return "LIMIT_EXCEEDED"
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
 class HideInternalErrors(MaskErrors):
-    """Replaces the text of unexpected errors (which may name tables or paths) with a
-    generic message carrying ``extensions.code`` INTERNAL_SERVER_ERROR; the full error is
-    logged by strawberry with the request id."""
+    """Every error leaves with an ``extensions.code``: unexpected ones (which may name tables
+    or paths) have their text replaced by a generic message with INTERNAL_SERVER_ERROR (the
+    full error is logged with the request id); the depth, alias and token limits get
+    LIMIT_EXCEEDED, other parse and validation errors GRAPHQL_PARSE_FAILED or
+    GRAPHQL_VALIDATION_FAILED, as GraphQL servers commonly name them."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=_unexpected, error_message="internal server error")
+        super().__init__(should_mask_error=is_unexpected, error_message="internal server error")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         hidden = super().anonymise_error(error)
         hidden.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         return hidden
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": _code_for(error)}
+        return processed

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import strawberry
+import structlog
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 
-from api.graphql.limits import limit_extensions
+from api.graphql.limits import is_unexpected, limit_extensions
 from api.graphql.mutations.builder import build_mutation_type
 from api.graphql.mutations.catalog import SPECS
 from api.graphql.node import NodeQueries
@@ -20,13 +23,32 @@ class Query(OrganizationQueries, ReadQueries, NodeQueries):
 
 
 Mutation = build_mutation_type(SPECS)
+log = structlog.get_logger(__name__)
+
+
+class Schema(strawberry.Schema):
+    """Logs only the errors nobody meant: a refused role or a bad argument is the caller's
+    business (it is in the response), not an incident with a traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [e for e in errors if is_unexpected(e)]
+        super().process_errors(unexpected, execution_context)
+        for error in errors:
+            if error not in unexpected:
+                log.info(
+                    "graphql_error",
+                    message=error.message,
+                    code=(error.extensions or {}).get("code"),
+                )
 
 
 def build_schema(
     *, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 5000, max_cost: int = 25000
 ) -> strawberry.Schema:
     """The schema with its limits (the settings' values in the app)."""
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
