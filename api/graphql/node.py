@@ -61,7 +61,7 @@ class NodeQueries:
                     return Objective(view=o, scorecard_id=view.scorecard_id, scoring=view.scoring)
                 for k in o.kpis:
                     if key.type_name == "Kpi" and k.kpi_id == key.entity_id:
-                        return Kpi(view=k, scorecard_id=view.scorecard_id, scoring=view.scoring)
+                        return Kpi.of(k, view.scorecard_id, view.scoring)
                 for i in o.initiatives:
                     if key.type_name == "Initiative" and i.initiative_id == key.entity_id:
                         return Initiative(view=i, scorecard_id=view.scorecard_id)

@@ -38,39 +38,42 @@ def _thresholds(kpi: KpiView, scoring: ScoringDefaults) -> Thresholds:
     return scoring.thresholds
 
 
+# The figures of a KPI and of its trend periods are plain fields, filled when the object is
+# built: strawberry reads a plain field with getattr, while a method resolver costs an Info
+# object, argument conversion and the extension chain per field and item. A whole scorecard
+# (40 KPIs, 12 trend periods) resolves about 2,900 fields; this took its execution from 26 to
+# 21 ms in process (benchmarks/api).
 @strawberry.type(description="A KPI's figures for one period.")
 class KpiPeriod:
+    period: str = strawberry.field(description="The period, e.g. 2026-03, 2026-Q1 or 2026.")
+    actual: float | None = strawberry.field(
+        description="The actual (none: no data or not available)."
+    )
+    target: float | None = strawberry.field(description="The target that applies to the period.")
+    baseline: float | None = strawberry.field(description="The baseline that applies, if any.")
+    stretch: float | None = strawberry.field(description="The stretch target that applies, if any.")
+    score: float | None = strawberry.field(
+        description="The score, within [0, cap] (none: no data)."
+    )
+    status: Status = strawberry.field(description="The status the score earns.")
     evaluation: strawberry.Private[KpiEvaluation]
     kpi: strawberry.Private[KpiView]
     scoring: strawberry.Private[ScoringDefaults]
 
-    @strawberry.field(description="The period, e.g. 2026-03, 2026-Q1 or 2026.")
-    def period(self) -> str:
-        return str(self.evaluation.period)
-
-    @strawberry.field(description="The actual (none: no data or not available).")
-    def actual(self) -> float | None:
-        return self.evaluation.actual
-
-    @strawberry.field(description="The target that applies to the period.")
-    def target(self) -> float | None:
-        return self.evaluation.target
-
-    @strawberry.field(description="The baseline that applies, if any.")
-    def baseline(self) -> float | None:
-        return self.evaluation.baseline
-
-    @strawberry.field(description="The stretch target that applies, if any.")
-    def stretch(self) -> float | None:
-        return self.evaluation.stretch
-
-    @strawberry.field(description="The score, within [0, cap] (none: no data).")
-    def score(self) -> float | None:
-        return self.evaluation.score
-
-    @strawberry.field(description="The status the score earns.")
-    def status(self) -> Status:
-        return self.evaluation.status
+    @classmethod
+    def of(cls, e: KpiEvaluation, kpi: KpiView, scoring: ScoringDefaults) -> KpiPeriod:
+        return cls(
+            period=str(e.period),
+            actual=e.actual,
+            target=e.target,
+            baseline=e.baseline,
+            stretch=e.stretch,
+            score=e.score,
+            status=e.status,
+            evaluation=e,
+            kpi=kpi,
+            scoring=scoring,
+        )
 
     @strawberry.field(description="How the score and status came about, with the numbers.")
     def explanation(self) -> ScoreExplanation:
@@ -101,102 +104,73 @@ class ThresholdsType:
 
 @strawberry.type(description="A KPI on a scorecard, with its figures for the period asked.")
 class Kpi:
+    id: strawberry.ID = strawberry.field(description="Global id (use with node and kpi).")
+    kpi_id: str = strawberry.field(description="The KPI's id within its scorecard.")
+    objective_id: str = strawberry.field(
+        description="The objective the KPI measures (its id in the scorecard)."
+    )
+    name: str = strawberry.field(description="Name.")
+    description: str = strawberry.field(description="Description.")
+    unit: str = strawberry.field(description="Unit of its values, e.g. %, hours, count.")
+    direction: Direction = strawberry.field(description="Which actuals are good.")
+    frequency: Granularity = strawberry.field(description="How often it is measured.")
+    aggregation: Aggregation = strawberry.field(
+        description="How its values combine over longer periods."
+    )
+    kind: KpiKind = strawberry.field(description="Leading or lagging.")
+    owner: str = strawberry.field(description="Who owns it.")
+    weight: float = strawberry.field(description="Weight in its objective's roll-up.")
+    range_low: float | None = strawberry.field(description="Lower bound of a within-range KPI.")
+    range_high: float | None = strawberry.field(description="Upper bound of a within-range KPI.")
+    thresholds: ThresholdsType = strawberry.field(
+        description="The thresholds in force (the KPI's own or the defaults)."
+    )
+    has_own_thresholds: bool = strawberry.field(
+        description="Whether the KPI overrides the organization's thresholds."
+    )
+    period: str = strawberry.field(description="The period the figures are for.")
+    actual: float | None = strawberry.field(description="Actual for the period (none: no data).")
+    target: float | None = strawberry.field(description="Target for the period.")
+    baseline: float | None = strawberry.field(description="Baseline for the period, if any.")
+    stretch: float | None = strawberry.field(description="Stretch target for the period, if any.")
+    score: float | None = strawberry.field(description="Score for the period.")
+    status: Status = strawberry.field(description="Status for the period.")
     view: strawberry.Private[KpiView]
     scorecard_id: strawberry.Private[str]
     scoring: strawberry.Private[ScoringDefaults]
 
-    @strawberry.field(description="Global id (use with node and kpi).")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(global_id("Kpi", self.scorecard_id, self.view.kpi_id))
-
-    @strawberry.field(description="The KPI's id within its scorecard.")
-    def kpi_id(self) -> str:
-        return self.view.kpi_id
-
-    @strawberry.field(description="The objective the KPI measures (its id in the scorecard).")
-    def objective_id(self) -> str:
-        return self.view.objective_id
-
-    @strawberry.field(description="Name.")
-    def name(self) -> str:
-        return self.view.name
-
-    @strawberry.field(description="Description.")
-    def description(self) -> str:
-        return self.view.description
-
-    @strawberry.field(description="Unit of its values, e.g. %, hours, count.")
-    def unit(self) -> str:
-        return self.view.unit
-
-    @strawberry.field(description="Which actuals are good.")
-    def direction(self) -> Direction:
-        return Direction(self.view.direction)
-
-    @strawberry.field(description="How often it is measured.")
-    def frequency(self) -> Granularity:
-        return Granularity(self.view.frequency)
-
-    @strawberry.field(description="How its values combine over longer periods.")
-    def aggregation(self) -> Aggregation:
-        return Aggregation(self.view.aggregation)
-
-    @strawberry.field(description="Leading or lagging.")
-    def kind(self) -> KpiKind:
-        return KpiKind(self.view.kind)
-
-    @strawberry.field(description="Who owns it.")
-    def owner(self) -> str:
-        return self.view.owner
-
-    @strawberry.field(description="Weight in its objective's roll-up.")
-    def weight(self) -> float:
-        return self.view.weight
-
-    @strawberry.field(description="Lower bound of a within-range KPI.")
-    def range_low(self) -> float | None:
-        return self.view.range_low
-
-    @strawberry.field(description="Upper bound of a within-range KPI.")
-    def range_high(self) -> float | None:
-        return self.view.range_high
-
-    @strawberry.field(description="The thresholds in force (the KPI's own or the defaults).")
-    def thresholds(self) -> ThresholdsType:
-        used = _thresholds(self.view, self.scoring)
-        return ThresholdsType(green=used.green, amber=used.amber)
-
-    @strawberry.field(description="Whether the KPI overrides the organization's thresholds.")
-    def has_own_thresholds(self) -> bool:
-        return self.view.green is not None
-
-    @strawberry.field(description="The period the figures are for.")
-    def period(self) -> str:
-        return str(self.view.evaluation.period)
-
-    @strawberry.field(description="Actual for the period (none: no data).")
-    def actual(self) -> float | None:
-        return self.view.evaluation.actual
-
-    @strawberry.field(description="Target for the period.")
-    def target(self) -> float | None:
-        return self.view.evaluation.target
-
-    @strawberry.field(description="Baseline for the period, if any.")
-    def baseline(self) -> float | None:
-        return self.view.evaluation.baseline
-
-    @strawberry.field(description="Stretch target for the period, if any.")
-    def stretch(self) -> float | None:
-        return self.view.evaluation.stretch
-
-    @strawberry.field(description="Score for the period.")
-    def score(self) -> float | None:
-        return self.view.evaluation.score
-
-    @strawberry.field(description="Status for the period.")
-    def status(self) -> Status:
-        return self.view.evaluation.status
+    @classmethod
+    def of(cls, view: KpiView, scorecard_id: str, scoring: ScoringDefaults) -> Kpi:
+        used = _thresholds(view, scoring)
+        e = view.evaluation
+        return cls(
+            id=strawberry.ID(global_id("Kpi", scorecard_id, view.kpi_id)),
+            kpi_id=view.kpi_id,
+            objective_id=view.objective_id,
+            name=view.name,
+            description=view.description,
+            unit=view.unit,
+            direction=Direction(view.direction),
+            frequency=Granularity(view.frequency),
+            aggregation=Aggregation(view.aggregation),
+            kind=KpiKind(view.kind),
+            owner=view.owner,
+            weight=view.weight,
+            range_low=view.range_low,
+            range_high=view.range_high,
+            thresholds=ThresholdsType(green=used.green, amber=used.amber),
+            has_own_thresholds=view.green is not None,
+            period=str(e.period),
+            actual=e.actual,
+            target=e.target,
+            baseline=e.baseline,
+            stretch=e.stretch,
+            score=e.score,
+            status=e.status,
+            view=view,
+            scorecard_id=scorecard_id,
+            scoring=scoring,
+        )
 
     @strawberry.field(description="How the score and status came about, with the numbers.")
     def explanation(self) -> ScoreExplanation:
@@ -212,7 +186,7 @@ class Kpi:
         ] = 6,
     ) -> list[KpiPeriod]:
         periods = self.view.trend[-max(1, min(last, len(self.view.trend))) :]
-        return [KpiPeriod(evaluation=e, kpi=self.view, scoring=self.scoring) for e in periods]
+        return [KpiPeriod.of(e, self.view, self.scoring) for e in periods]
 
 
 @strawberry.type(description="A project that closes a performance gap.")
@@ -326,10 +300,7 @@ class Objective:
 
     @strawberry.field(description="Its KPIs (retired ones are not shown).")
     def kpis(self) -> list[Kpi]:
-        return [
-            Kpi(view=k, scorecard_id=self.scorecard_id, scoring=self.scoring)
-            for k in self.view.kpis
-        ]
+        return [Kpi.of(k, self.scorecard_id, self.scoring) for k in self.view.kpis]
 
     @strawberry.field(description="Initiatives linked to it.")
     def initiatives(self) -> list[Initiative]:
@@ -477,7 +448,7 @@ class Scorecard:
             view = self.view.kpi(kpi_id)
         except KeyError:
             return None
-        return Kpi(view=view, scorecard_id=self.view.scorecard_id, scoring=self.view.scoring)
+        return Kpi.of(view, self.view.scorecard_id, self.view.scoring)
 
     @strawberry.field(description="Objectives and their cause-and-effect links.")
     def strategy_map(self) -> StrategyMap:

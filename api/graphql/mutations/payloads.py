@@ -153,7 +153,7 @@ class KpiPayload(Payload):
             kpi = view.kpi(self.written.entity_id)
         except KeyError:
             return None
-        return Kpi(view=kpi, scorecard_id=view.scorecard_id, scoring=view.scoring)
+        return Kpi.of(kpi, view.scorecard_id, view.scoring)
 
 
 @strawberry.type(description="Result of a measurement mutation.")
