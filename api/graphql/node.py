@@ -12,7 +12,15 @@ from api.graphql.ids import parse_id
 from api.graphql.loaders import ScorecardKey
 from api.graphql.organization import Organization, Team
 from api.graphql.reads import parse_period
-from api.graphql.scorecards import Initiative, Kpi, Objective, Perspective, Scorecard
+from api.graphql.scorecards import (
+    MAX_TREND,
+    Initiative,
+    Kpi,
+    Objective,
+    Perspective,
+    Scorecard,
+    requested_trend,
+)
 
 Node = Annotated[
     Organization | Team | Scorecard | Perspective | Objective | Kpi | Initiative,
@@ -46,8 +54,9 @@ class NodeQueries:
                 return Organization(view=org) if org.organization_id == key.entity_id else None
             team = next((t for t in org.teams if t.team_id == key.entity_id), None)
             return None if team is None else Team(view=team, org=org)
+        trend = min(requested_trend(info.selected_fields), MAX_TREND)
         view = await context.loaders.scorecards.load(
-            ScorecardKey(key.scorecard_id, parse_period(period), None, 6)
+            ScorecardKey(key.scorecard_id, parse_period(period), None, trend)
         )
         if view is None:
             return None

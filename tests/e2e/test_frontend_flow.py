@@ -124,3 +124,14 @@ async def test_a_missing_or_unknown_token_is_refused_at_the_http_level(api: Api)
     )
     assert unknown.status_code == 401
     assert unknown.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_node_resolves_a_kpi_with_the_trend_length_asked_for(api: Api) -> None:
+    await build_small_scorecard(api)
+    data = await api.query(
+        'query($id: ID!) { node(id: $id, period: "2026-03") '
+        "{ ... on Kpi { kpiId trend(last: 12) { period } } } }",
+        {"id": kpi_gid("ops", "availability")},
+    )
+    assert data["node"]["kpiId"] == "availability"
+    assert len(data["node"]["trend"]) == 12
