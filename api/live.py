@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import structlog
 
-from eventstore import RecordedEvent
+from eventstore import START, FeedPosition, RecordedEvent
 from eventstore.sql import SqlEventStore
 
 log = structlog.get_logger(__name__)
@@ -38,6 +38,9 @@ class FeedFanout:
         self._stop = asyncio.Event()
         self.started = asyncio.Event()
         self._joined = asyncio.Condition()
+        self._progress = asyncio.Condition()
+        self.position = START
+        """The feed position of the last event handed to the subscribers."""
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="feed-fanout")
@@ -87,9 +90,14 @@ class FeedFanout:
         async with self._joined:
             await self._joined.wait_for(lambda: self.subscribers(tenant_id) >= count)
 
+    async def wait_until(self, position: FeedPosition) -> None:
+        """Return once every event up to ``position`` has been handed to the subscribers."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: position <= self.position)
+
     async def _run(self) -> None:
         waiter = self.store.waiter()
-        after = await self.store.head()
+        after = self.position = await self.store.head()
         self.started.set()
         while not self._stop.is_set():
             try:
@@ -104,6 +112,9 @@ class FeedFanout:
             for event in batch:
                 self._deliver(event)
             after = batch[-1].feed_position
+            async with self._progress:
+                self.position = after
+                self._progress.notify_all()
 
     def _deliver(self, event: RecordedEvent) -> None:
         for queue in list(self._subscribers.get(event.tenant_id, ())):

@@ -1,16 +1,46 @@
-"""The generic command executor: load → fold → decide → append, retrying on conflict."""
+"""The generic command executor: load → fold → decide → append, retrying on conflict.
+
+Its cost does not grow with a stream's history. Three parts make it so:
+
+- the states it is given are persistent (the domain's maps share structure between
+  versions), so evolving a state by one event costs about the same at any length;
+- it keeps the states it used last (an LRU cache), so a warm command reads and folds only
+  the events appended since, whoever appended them;
+- with a :class:`~eventstore.snapshots.SnapshotCodec` it stores a snapshot of the state
+  beside the stream every ``snapshot_every`` events and starts a cold load from the newest
+  one, so a restarted process folds at most that many events instead of the whole stream.
+  Snapshots are caches, never the truth: they are written after the events they cover have
+  committed, keyed by the codec's ``shape``, and a missing or foreign-shaped one only means
+  folding from the start again. A long fold yields to the event loop between chunks so a
+  cold load does not stall the other requests of the process.
+
+We chose snapshots over smaller streams (measurements in streams of their own) because
+they keep the aggregate boundary — every invariant is still checked against one state in
+one stream with one expected version — and leave the events, the hash chains and the read
+models untouched.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+import structlog
+
+from eventstore.batches import BatchResult, CommandOutcome
 from eventstore.envelope import AppendResult, FeedPosition, Metadata, NewEvent, RecordedEvent
 from eventstore.errors import ConcurrencyError, IdempotencyKeyReused
+from eventstore.snapshots import Snapshot, SnapshotCodec
 from eventstore.store import EventStore, InlineHandler
 from eventstore.versions import NO_STREAM
+
+log = structlog.get_logger(__name__)
+
+_FOLD_CHUNK = 1000
+"""Events folded between two yields to the event loop."""
 
 C = TypeVar("C")
 E = TypeVar("E")
@@ -64,6 +94,14 @@ class ExecutionResult(Generic[E, S]):
         return FeedPosition(self.transaction_id, self.position)
 
 
+@dataclass(slots=True)
+class _Loaded(Generic[S]):
+    state: S
+    version: int
+    last: FeedPosition | None
+    snapshot_version: int
+
+
 class CommandExecutor:
     """Runs commands against streams of a store with optimistic concurrency.
 
@@ -73,64 +111,120 @@ class CommandExecutor:
 
     With ``cache_size`` > 0 the executor keeps the folded state of the streams it used last
     (states are immutable, events never change): the next command on a stream reads and folds
-    only the events appended since, whoever appended them.
+    only the events appended since, whoever appended them. Given a snapshot codec, a load
+    that misses the cache starts from the stream's stored snapshot, and a snapshot is
+    written whenever the state is ``snapshot_every`` events past the last one.
     """
 
-    def __init__(self, store: EventStore, *, max_attempts: int = 5, cache_size: int = 0) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        max_attempts: int = 5,
+        cache_size: int = 0,
+        snapshot_every: int = 500,
+    ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         if cache_size < 0:
             raise ValueError("cache_size must not be negative")
+        if snapshot_every < 1:
+            raise ValueError("snapshot_every must be at least 1")
         self.store = store
         self.max_attempts = max_attempts
         self.cache_size = cache_size
-        self._states: OrderedDict[
-            tuple[str, str, int], tuple[object, Any, int, FeedPosition | None]
-        ] = OrderedDict()
+        self.snapshot_every = snapshot_every
+        self.events_folded = 0
+        """Stored events read and folded so far (tests bound a load's work with it)."""
+        self._states: OrderedDict[tuple[str, str, int], tuple[object, _Loaded[Any]]] = OrderedDict()
 
     async def load(
-        self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S], codec: Codec[E]
+        self,
+        tenant_id: str,
+        stream_id: str,
+        decider: DeciderLike[C, E, S],
+        codec: Codec[E],
+        *,
+        snapshots: SnapshotCodec[S] | None = None,
     ) -> tuple[S, int]:
         """Fold a stream into its current state; return it with the stream's version."""
-        state, version, _ = await self._load(tenant_id, stream_id, decider, codec)
-        return state, version
+        loaded = await self._load(tenant_id, stream_id, decider, codec, snapshots)
+        return loaded.state, loaded.version
 
     async def _load(
-        self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S], codec: Codec[E]
-    ) -> tuple[S, int, FeedPosition | None]:
-        """The stream's state and version, and the feed position of its last event."""
-        state, version, last = self._cached(tenant_id, stream_id, decider)
-        for recorded in await self.store.read_stream(
-            tenant_id, stream_id, from_version=version + 1
-        ):
-            state = decider.evolve(state, codec.decode(recorded))
-            version = recorded.version
-            last = recorded.feed_position
-        self._remember(tenant_id, stream_id, decider, state, version, last)
-        return state, version, last
+        self,
+        tenant_id: str,
+        stream_id: str,
+        decider: DeciderLike[C, E, S],
+        codec: Codec[E],
+        snapshots: SnapshotCodec[S] | None,
+    ) -> _Loaded[S]:
+        """The stream's state and version, the feed position of its last event and the
+        version of its newest snapshot."""
+        loaded = self._cached(tenant_id, stream_id, decider)
+        if loaded is None:
+            loaded = _Loaded(decider.initial_state, 0, None, 0)
+            if snapshots is not None:
+                found = await self.store.read_snapshot(tenant_id, stream_id, snapshots.shape)
+                if found is not None:
+                    loaded = _Loaded(
+                        snapshots.decode(found.data), found.version, found.last, found.version
+                    )
+        recorded = await self.store.read_stream(
+            tenant_id, stream_id, from_version=loaded.version + 1
+        )
+        state, evolve, decode = loaded.state, decider.evolve, codec.decode
+        for start in range(0, len(recorded), _FOLD_CHUNK):
+            if start:
+                await asyncio.sleep(0)  # let the process's other requests run
+            for event in recorded[start : start + _FOLD_CHUNK]:
+                state = evolve(state, decode(event))
+        if recorded:
+            self.events_folded += len(recorded)
+            loaded = _Loaded(
+                state, recorded[-1].version, recorded[-1].feed_position, loaded.snapshot_version
+            )
+        await self._keep(tenant_id, stream_id, decider, loaded, snapshots)
+        return loaded
 
     def _cached(
         self, tenant_id: str, stream_id: str, decider: DeciderLike[C, E, S]
-    ) -> tuple[S, int, FeedPosition | None]:
-        found = self._states.get((tenant_id, stream_id, id(decider)))
+    ) -> _Loaded[S] | None:
+        key = (tenant_id, stream_id, id(decider))
+        found = self._states.get(key)
         if found is None or found[0] is not decider:
-            return decider.initial_state, 0, None
-        self._states.move_to_end((tenant_id, stream_id, id(decider)))
-        return found[1], found[2], found[3]
+            return None
+        self._states.move_to_end(key)
+        cached: _Loaded[S] = found[1]
+        return cached
 
-    def _remember(
+    async def _keep(
         self,
         tenant_id: str,
         stream_id: str,
         decider: object,
-        state: object,
-        version: int,
-        last: FeedPosition | None,
+        loaded: _Loaded[S],
+        snapshots: SnapshotCodec[S] | None,
     ) -> None:
+        """Cache ``loaded`` and, when it is far enough past the last snapshot, store one."""
+        if (
+            snapshots is not None
+            and loaded.last is not None
+            and loaded.version - loaded.snapshot_version >= self.snapshot_every
+        ):
+            snapshot = Snapshot(loaded.version, loaded.last, snapshots.encode(loaded.state))
+            try:
+                await self.store.write_snapshot(tenant_id, stream_id, snapshots.shape, snapshot)
+            except Exception:
+                # The command has committed; a snapshot is only a cache, so failing to store
+                # one must not turn a stored command into an error. The next load folds more.
+                log.warning("snapshot_write_failed", stream_id=stream_id, exc_info=True)
+            else:
+                loaded.snapshot_version = loaded.version
         if not self.cache_size:
             return
         key = (tenant_id, stream_id, id(decider))
-        self._states[key] = (decider, state, version, last)
+        self._states[key] = (decider, loaded)
         self._states.move_to_end(key)
         while len(self._states) > self.cache_size:
             self._states.popitem(last=False)
@@ -147,59 +241,121 @@ class CommandExecutor:
         idempotency_key: str | None = None,
         request_hash: str | None = None,
         inline: Sequence[InlineHandler] = (),
+        snapshots: SnapshotCodec[S] | None = None,
     ) -> ExecutionResult[E, S]:
-        """Execute ``command`` on ``stream_id``.
+        """Execute ``command`` on ``stream_id`` (a batch of one whose rejection propagates).
 
         With an idempotency key (and the request hash of the command), a repeated command
         returns the first result without deciding again.
         """
+        batch = await self.execute_batch(
+            tenant_id,
+            stream_id,
+            [command],
+            decider,
+            codec,
+            metadata,
+            rejections=(),
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            inline=inline,
+            snapshots=snapshots,
+        )
+        return ExecutionResult(
+            batch.outcomes[0].events if batch.outcomes else [],
+            batch.state,
+            batch.version,
+            batch.position,
+            batch.transaction_id,
+            batch.attempts,
+            duplicate=batch.duplicate,
+        )
+
+    async def execute_batch(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        commands: Sequence[C],
+        decider: DeciderLike[C, E, S],
+        codec: Codec[E],
+        metadata: Metadata,
+        *,
+        rejections: tuple[type[Exception], ...],
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
+        inline: Sequence[InlineHandler] = (),
+        snapshots: SnapshotCodec[S] | None = None,
+    ) -> BatchResult[E, S]:
+        """Decide ``commands`` in order against one state of ``stream_id`` (each sees the
+        events of those before it) and append all their events in one transaction.
+
+        A command whose ``decide`` raises one of ``rejections`` gets that error as its
+        outcome and writes nothing; the others go on. Any other error propagates and nothing
+        is written. On a conflict the whole batch is decided again on the fresher state.
+        With an idempotency key (and the request hash of the whole batch), a repeat returns
+        the first result's position, marked duplicate, without deciding again.
+        """
         if idempotency_key is not None:
             if request_hash is None:
-                raise ValueError("an idempotency key needs the request_hash of the command")
+                raise ValueError("an idempotency key needs the request_hash of the batch")
             found = await self.store.lookup_idempotency(tenant_id, idempotency_key)
             if found is not None:
                 if found[0] != request_hash:
                     raise IdempotencyKeyReused(idempotency_key)
-                state, _ = await self.load(tenant_id, stream_id, decider, codec)
-                return self._replayed(found[1], state)
+                state, _ = await self.load(
+                    tenant_id, stream_id, decider, codec, snapshots=snapshots
+                )
+                return self._replayed_batch(found[1], state)
         attempt = 0
         while True:
             attempt += 1
-            state, version, last = await self._load(tenant_id, stream_id, decider, codec)
-            new_events = decider.decide(command, state)
+            loaded = await self._load(tenant_id, stream_id, decider, codec, snapshots)
+            state = loaded.state
+            outcomes: list[CommandOutcome[E]] = []
+            new_events: list[E] = []
+            for command in commands:
+                try:
+                    produced = decider.decide(command, state)
+                except rejections as error:
+                    outcomes.append(CommandOutcome(error=error))
+                    continue
+                for event in produced:
+                    state = decider.evolve(state, event)
+                outcomes.append(CommandOutcome(produced))
+                new_events.extend(produced)
             if not new_events:
-                return ExecutionResult(
-                    [],
+                last = loaded.last
+                return BatchResult(
+                    outcomes,
                     state,
-                    version,
+                    loaded.version,
                     None if last is None else last.position,
                     None if last is None else last.transaction_id,
                     attempt,
                 )
             try:
-                appended = await self.store.append(
-                    tenant_id,
-                    stream_id,
-                    version if version else NO_STREAM,
-                    [codec.encode(event) for event in new_events],
-                    metadata,
-                    idempotency_key=idempotency_key,
-                    request_hash=request_hash,
-                    inline=inline,
-                )
+                appended = await self._append(
+                    tenant_id, stream_id, loaded, new_events, codec, metadata,
+                    idempotency_key, request_hash, inline,
+                )  # fmt: skip
             except ConcurrencyError:
                 if attempt >= self.max_attempts:
                     raise
                 continue
             if appended.duplicate:
-                # Another request with our key won a race: report the state it left.
-                state, _ = await self.load(tenant_id, stream_id, decider, codec)
-                return self._replayed(appended, state)
-            for event in new_events:
-                state = decider.evolve(state, event)
-            self._remember(tenant_id, stream_id, decider, state, appended.version, appended.token)
-            return ExecutionResult(
-                new_events,
+                state, _ = await self.load(
+                    tenant_id, stream_id, decider, codec, snapshots=snapshots
+                )
+                return self._replayed_batch(appended, state)
+            await self._keep(
+                tenant_id,
+                stream_id,
+                decider,
+                _Loaded(state, appended.version, appended.token, loaded.snapshot_version),
+                snapshots,
+            )
+            return BatchResult(
+                outcomes,
                 state,
                 appended.version,
                 appended.position,
@@ -207,14 +363,31 @@ class CommandExecutor:
                 attempt,
             )
 
+    async def _append(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        loaded: _Loaded[Any],
+        new_events: Sequence[E],
+        codec: Codec[E],
+        metadata: Metadata,
+        idempotency_key: str | None,
+        request_hash: str | None,
+        inline: Sequence[InlineHandler],
+    ) -> AppendResult:
+        return await self.store.append(
+            tenant_id,
+            stream_id,
+            loaded.version if loaded.version else NO_STREAM,
+            [codec.encode(event) for event in new_events],
+            metadata,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            inline=inline,
+        )
+
     @staticmethod
-    def _replayed(appended: AppendResult, state: S) -> ExecutionResult[E, S]:
-        return ExecutionResult(
-            [],
-            state,
-            appended.version,
-            appended.position,
-            appended.transaction_id,
-            1,
-            duplicate=True,
+    def _replayed_batch(appended: AppendResult, state: S) -> BatchResult[E, S]:
+        return BatchResult(
+            [], state, appended.version, appended.position, appended.transaction_id, 1, True
         )

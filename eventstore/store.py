@@ -16,6 +16,7 @@ from eventstore.envelope import (
     RecordedEvent,
     StreamInfo,
 )
+from eventstore.snapshots import Snapshot
 from eventstore.verification import VerificationReport
 from eventstore.versions import ExpectedVersion
 
@@ -73,6 +74,14 @@ class EventStore(Protocol):
     ) -> tuple[str, AppendResult] | None: ...
 
     async def head(self, tenant_id: str | None = None) -> FeedPosition: ...
+
+    async def read_snapshot(
+        self, tenant_id: str, stream_id: str, shape: str
+    ) -> Snapshot | None: ...
+
+    async def write_snapshot(
+        self, tenant_id: str, stream_id: str, shape: str, snapshot: Snapshot
+    ) -> None: ...
 
     async def verify(self, tenant_id: str, stream_id: str | None = None) -> VerificationReport: ...
 

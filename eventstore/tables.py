@@ -83,3 +83,16 @@ idempotency_keys = sa.Table(
     sa.Column("transaction_id", sa.BigInteger, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+aggregate_snapshots = sa.Table(
+    "aggregate_snapshots",
+    metadata,
+    sa.Column("tenant_id", sa.Text, primary_key=True),
+    sa.Column("stream_id", sa.Text, primary_key=True),
+    sa.Column("shape", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("written_at", UTCDateTime, nullable=False),
+)

@@ -21,6 +21,7 @@ from eventstore.store import EventStore
 from projections.codec import codec
 from projections.projection import Inline
 from projections.read_models import ReadModelProjection
+from projections.state_snapshots import scorecard_snapshots
 from projections.streams import ORGANIZATION_STREAM as ORGANIZATION_STREAM
 from projections.streams import scorecard_stream as scorecard_stream
 
@@ -55,11 +56,20 @@ def fingerprint(command: Command) -> str:
 
 
 class Ledger:
-    """Runs commands through the store's executor with the read models updated inline."""
+    """Runs commands through the store's executor with the read models updated inline.
 
-    def __init__(self, store: EventStore, *, max_attempts: int = 5) -> None:
+    Scorecard states are cached and snapshotted beside their streams every
+    ``snapshot_every`` events (see :mod:`eventstore.executor`), so a command's cost does not
+    grow with the scorecard's history.
+    """
+
+    def __init__(
+        self, store: EventStore, *, max_attempts: int = 5, snapshot_every: int = 500
+    ) -> None:
         self.store = store
-        self.executor = CommandExecutor(store, max_attempts=max_attempts, cache_size=256)
+        self.executor = CommandExecutor(
+            store, max_attempts=max_attempts, cache_size=256, snapshot_every=snapshot_every
+        )
         self.inline = (Inline(ReadModelProjection()),)
 
     async def execute(
@@ -80,9 +90,7 @@ class Ledger:
         ):
             organization, _ = await self.organization(tenant_id)
             check_team(organization, command)
-        decider: Any = (
-            organization_decider if isinstance(command, OrganizationCommand) else scorecard_decider
-        )
+        decider, snapshots = _decider_of(command)
         return await self.executor.execute(
             tenant_id,
             stream_of(command),
@@ -93,6 +101,7 @@ class Ledger:
             idempotency_key=idempotency_key,
             request_hash=None if idempotency_key is None else fingerprint(command),
             inline=self.inline,
+            snapshots=snapshots,
         )
 
     async def organization(self, tenant_id: str) -> tuple[OrganizationState, int]:
@@ -105,3 +114,10 @@ class Ledger:
         if idempotency_key is None:
             return False
         return await self.store.lookup_idempotency(tenant_id, idempotency_key) is not None
+
+
+def _decider_of(command: Command) -> tuple[Any, Any]:
+    """The decider of the command's aggregate and the codec of its snapshots (if any)."""
+    if isinstance(command, OrganizationCommand):
+        return organization_decider, None
+    return scorecard_decider, scorecard_snapshots

@@ -156,7 +156,7 @@ def cancel_initiative(cmd: c.CancelInitiative, state: ScorecardState) -> list[e.
 
 
 def _with(state: ScorecardState, item: Initiative) -> ScorecardState:
-    return replace(state, initiatives={**state.initiatives, item.initiative_id: item})
+    return replace(state, initiatives=state.initiatives.set(item.initiative_id, item))
 
 
 def _created(state: ScorecardState, ev: e.InitiativeCreated) -> ScorecardState:

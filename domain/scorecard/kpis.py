@@ -127,7 +127,7 @@ def retire_kpi(cmd: c.RetireKpi, state: ScorecardState) -> list[e.ScorecardEvent
 
 
 def _with(state: ScorecardState, item: Kpi) -> ScorecardState:
-    return replace(state, kpis={**state.kpis, item.kpi_id: item})
+    return replace(state, kpis=state.kpis.set(item.kpi_id, item))
 
 
 def _defined(state: ScorecardState, ev: e.KpiDefined) -> ScorecardState:

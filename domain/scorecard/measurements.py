@@ -153,8 +153,8 @@ def _put(
     )
     return replace(
         state,
-        measurements={**state.measurements, key: item},
-        measurement_ids={**state.measurement_ids, ev.measurement_id: key},
+        measurements=state.measurements.set(key, item),
+        measurement_ids=state.measurement_ids.set(ev.measurement_id, key),
     )
 
 
@@ -162,8 +162,8 @@ def _retracted(state: ScorecardState, ev: e.MeasurementRetracted) -> ScorecardSt
     key = (ev.kpi_id, ev.period)
     return replace(
         state,
-        measurements={k: v for k, v in state.measurements.items() if k != key},
-        retracted=state.retracted | {ev.measurement_id},
+        measurements=state.measurements.delete(key),
+        retracted=state.retracted.set(ev.measurement_id, key),
     )
 
 

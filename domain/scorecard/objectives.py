@@ -227,7 +227,7 @@ def unlink_objectives(cmd: c.UnlinkObjectives, state: ScorecardState) -> list[e.
 
 
 def _with(state: ScorecardState, item: Objective) -> ScorecardState:
-    return replace(state, objectives={**state.objectives, item.objective_id: item})
+    return replace(state, objectives=state.objectives.set(item.objective_id, item))
 
 
 def _added(state: ScorecardState, ev: e.ObjectiveAdded) -> ScorecardState:

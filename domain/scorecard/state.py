@@ -1,13 +1,14 @@
-"""The Scorecard aggregate's state. Frozen; ``evolve`` rebuilds the maps it changes."""
+"""The Scorecard aggregate's state. Frozen; its maps are persistent (:mod:`domain.persistent`),
+so ``evolve`` shares everything it does not change and folding stays linear in the events."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from domain.kpi_kinds import Aggregation, Direction, KpiKind
 from domain.periods import Frequency, Period
+from domain.persistent import FrozenMap, frozen_map
 from domain.scorecard.values import InitiativeStatus
 from domain.scoring import Thresholds
 
@@ -97,7 +98,8 @@ class ScorecardState:
     """The scorecard as its events leave it; ``exists`` is False before creation.
 
     ``measurements`` holds the current measurement per (KPI, period); ``measurement_ids``
-    every measurement id ever used, so ids are never reused; ``retracted`` the ids withdrawn.
+    every measurement id ever used, so ids are never reused; ``retracted`` the ids withdrawn
+    (with their key).
     """
 
     exists: bool = False
@@ -106,16 +108,16 @@ class ScorecardState:
     name: str = ""
     description: str = ""
     perspective_order: tuple[str, ...] = ()
-    perspectives: Mapping[str, Perspective] = field(default_factory=dict)
-    objectives: Mapping[str, Objective] = field(default_factory=dict)
+    perspectives: FrozenMap[str, Perspective] = field(default_factory=frozen_map)
+    objectives: FrozenMap[str, Objective] = field(default_factory=frozen_map)
     links: frozenset[tuple[str, str]] = frozenset()
-    kpis: Mapping[str, Kpi] = field(default_factory=dict)
-    targets: Mapping[MeasurementKey, Target] = field(default_factory=dict)
-    measurements: Mapping[MeasurementKey, Measurement] = field(default_factory=dict)
-    measurement_ids: Mapping[str, MeasurementKey] = field(default_factory=dict)
-    retracted: frozenset[str] = frozenset()
+    kpis: FrozenMap[str, Kpi] = field(default_factory=frozen_map)
+    targets: FrozenMap[MeasurementKey, Target] = field(default_factory=frozen_map)
+    measurements: FrozenMap[MeasurementKey, Measurement] = field(default_factory=frozen_map)
+    measurement_ids: FrozenMap[str, MeasurementKey] = field(default_factory=frozen_map)
+    retracted: FrozenMap[str, MeasurementKey] = field(default_factory=frozen_map)
     closed_periods: frozenset[Period] = frozenset()
-    initiatives: Mapping[str, Initiative] = field(default_factory=dict)
+    initiatives: FrozenMap[str, Initiative] = field(default_factory=frozen_map)
 
     def is_closed(self, period: Period) -> bool:
         """True when ``period`` or a period containing it is closed."""

@@ -146,7 +146,7 @@ def remove_perspective(cmd: c.RemovePerspective, state: ScorecardState) -> list[
 
 
 def _with(state: ScorecardState, item: Perspective) -> ScorecardState:
-    return replace(state, perspectives={**state.perspectives, item.perspective_id: item})
+    return replace(state, perspectives=state.perspectives.set(item.perspective_id, item))
 
 
 def _created(state: ScorecardState, ev: e.ScorecardCreated) -> ScorecardState:
@@ -168,7 +168,7 @@ def _added(state: ScorecardState, ev: e.PerspectiveAdded) -> ScorecardState:
 
 
 def _removed(state: ScorecardState, ev: e.PerspectiveRemoved) -> ScorecardState:
-    remaining = {k: v for k, v in state.perspectives.items() if k != ev.perspective_id}
+    remaining = state.perspectives.delete(ev.perspective_id)
     order = tuple(pid for pid in state.perspective_order if pid != ev.perspective_id)
     return replace(state, perspectives=remaining, perspective_order=order)
 

@@ -109,12 +109,12 @@ def clear_target(cmd: c.ClearTarget, state: ScorecardState) -> list[e.ScorecardE
 
 def _put(state: ScorecardState, ev: e.TargetSet | e.TargetChanged) -> ScorecardState:
     target = Target(ev.kpi_id, ev.period, ev.effective_from, ev.value, ev.baseline, ev.stretch)
-    return replace(state, targets={**state.targets, (ev.kpi_id, ev.period): target})
+    return replace(state, targets=state.targets.set((ev.kpi_id, ev.period), target))
 
 
 def _cleared(state: ScorecardState, ev: e.TargetCleared) -> ScorecardState:
     key = (ev.kpi_id, ev.period)
-    return replace(state, targets={k: v for k, v in state.targets.items() if k != key})
+    return replace(state, targets=state.targets.delete(key))
 
 
 HANDLERS: dict[type[c.ScorecardCommand], Callable[[Any, ScorecardState], list[Any]]] = {

@@ -206,7 +206,7 @@ async def build_small_scorecard(api: Api, tenant: str = TENANT) -> dict[str, str
         },
         tenant=tenant,
     )
-    await api.ok(
+    last = await api.ok(
         "setTarget",
         {
             "scorecardId": "ops",
@@ -218,4 +218,17 @@ async def build_small_scorecard(api: Api, tenant: str = TENANT) -> dict[str, str
         },
         tenant=tenant,
     )
-    return {"scorecard": "ops", "objective": "stable", "perspective": internal}
+    return {
+        "scorecard": "ops",
+        "objective": "stable",
+        "perspective": internal,
+        "position": last["position"],
+    }
+
+
+async def fanout_past(api: Api, position: str) -> None:
+    """Wait until the process's feed fan-out has delivered every event up to ``position`` (a
+    mutation's token), so a subscription made next sees only what is written after it."""
+    from api.positions import decode_position
+
+    await api.runtime.fanout.wait_until(decode_position(position))

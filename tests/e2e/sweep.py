@@ -138,6 +138,7 @@ async def build_swept_scorecard(api: Api, tenant: str = TENANT) -> dict[str, Any
         "parent_objective_id": "stable",
         "kpi_id": "availability",
         "measurement_id": recorded["measurement"]["measurementId"],
+        "position": initiative["position"],
         "initiative_id": initiative["initiative"]["initiativeId"],
         "period": "2026-03",
     }

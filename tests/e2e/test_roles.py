@@ -11,7 +11,7 @@ from api.auth.roles import GRANTS, Capability, Role, allows
 from api.graphql.context import Context
 from api.graphql.mutations.catalog import SPECS
 from api.graphql.schema import build_schema
-from tests.e2e.conftest import Api, kpi_gid, scorecard_gid
+from tests.e2e.conftest import Api, fanout_past, kpi_gid, scorecard_gid
 from tests.e2e.sweep import (
     build_swept_scorecard,
     error_codes,
@@ -124,7 +124,8 @@ async def test_viewers_read_current_scorecards_but_integrators_do_not(api: Api) 
 
 
 async def test_each_role_follows_measurements_live_as_its_grants_allow(api: Api) -> None:
-    await build_swept_scorecard(api)
+    built = await build_swept_scorecard(api)
+    await fanout_past(api, built["position"])
     schema = build_schema()
     follow = (
         "subscription($kpi: ID!) { measurementRecorded(kpiId: $kpi) "

@@ -26,6 +26,7 @@ from tests.e2e.conftest import (
     Api,
     build_small_scorecard,
     e2e_settings,
+    fanout_past,
     kpi_gid,
     scorecard_gid,
 )
@@ -99,7 +100,8 @@ async def test_a_measurement_pushes_the_scorecard_and_the_measurement_to_subscri
     live: tuple[LiveServer, Api],
 ) -> None:
     server, api = live
-    await build_small_scorecard(api)
+    built = await build_small_scorecard(api)
+    await fanout_past(api, built["position"])
     card = await _subscribe(
         server.port,
         api.token(Role.VIEWER),
@@ -134,7 +136,8 @@ async def test_a_change_written_by_another_process_reaches_the_subscription(
     live: tuple[LiveServer, Api], database_url: str
 ) -> None:
     server, api = live
-    await build_small_scorecard(api)
+    built = await build_small_scorecard(api)
+    await fanout_past(api, built["position"])
     ws = await _subscribe(
         server.port,
         api.token(Role.ADMIN),
@@ -178,8 +181,11 @@ async def test_a_subscription_without_a_valid_token_is_refused(
 
 async def test_another_organization_receives_nothing_of_ours(live: tuple[LiveServer, Api]) -> None:
     server, api = live
-    await build_small_scorecard(api)
-    await build_small_scorecard(api, tenant="rival")  # the same ids in another organization
+    built = await build_small_scorecard(api)
+    await fanout_past(api, built["position"])
+    # The same ids in another organization.
+    built = await build_small_scorecard(api, tenant="rival")
+    await fanout_past(api, built["position"])
     ws = await _subscribe(
         server.port,
         api.token(Role.ADMIN, "rival"),
