@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from domain.commands import Command
+from domain.errors import DomainError
 from domain.events import Event
 from domain.organization import (
     OrganizationCommand,
@@ -16,6 +18,7 @@ from domain.organization import (
 from domain.scorecard import scorecard_decider
 from domain.scorecard.commands import CreateScorecard, ScorecardCommand
 from eventstore import Metadata
+from eventstore.batches import BatchResult, CommandOutcome
 from eventstore.executor import CommandExecutor, ExecutionResult
 from eventstore.store import EventStore
 from projections.codec import codec
@@ -104,6 +107,67 @@ class Ledger:
             snapshots=snapshots,
         )
 
+    async def execute_batch(
+        self,
+        tenant_id: str,
+        commands: Sequence[Command],
+        metadata: Metadata,
+        *,
+        idempotency_key: str | None = None,
+    ) -> BatchResult[Event, Any]:
+        """Execute commands of one stream as one batch: decided in order against one state
+        (each sees the events of those before it), appended in one transaction, with an
+        outcome per command: its events, or the DomainError it raised (it then wrote
+        nothing and did not stop the others).
+
+        With an idempotency key, a retry of the same batch returns the first one's position
+        marked duplicate, without outcomes.
+        """
+        if not commands:
+            raise ValueError("a batch needs at least one command")
+        streams = {stream_of(command) for command in commands}
+        if len(streams) != 1:
+            raise ValueError(f"a batch acts on one stream, not {sorted(streams)}")
+        refused: dict[int, DomainError] = {}
+        if any(team_named_by(command) is not None for command in commands) and not (
+            await self._applied_before(tenant_id, idempotency_key)
+        ):
+            organization, _ = await self.organization(tenant_id)
+            for index, command in enumerate(commands):
+                try:
+                    check_team(organization, command)
+                except DomainError as error:
+                    refused[index] = error
+        decider, snapshots = _decider_of(commands[0])
+        batch = await self.executor.execute_batch(
+            tenant_id,
+            streams.pop(),
+            [command for index, command in enumerate(commands) if index not in refused],
+            decider,
+            codec,
+            metadata,
+            rejections=(DomainError,),
+            idempotency_key=idempotency_key,
+            request_hash=None if idempotency_key is None else _batch_fingerprint(commands),
+            inline=self.inline,
+            snapshots=snapshots,
+        )
+        if not refused or batch.duplicate:
+            return batch
+        decided = iter(batch.outcomes)
+        outcomes: list[CommandOutcome[Event]] = [
+            CommandOutcome(error=refused[index]) if index in refused else next(decided)
+            for index in range(len(commands))
+        ]
+        return BatchResult(
+            outcomes,
+            batch.state,
+            batch.version,
+            batch.position,
+            batch.transaction_id,
+            batch.attempts,
+        )
+
     async def organization(self, tenant_id: str) -> tuple[OrganizationState, int]:
         """The tenant's organization stream folded: its state and version."""
         decider: Any = organization_decider
@@ -121,3 +185,8 @@ def _decider_of(command: Command) -> tuple[Any, Any]:
     if isinstance(command, OrganizationCommand):
         return organization_decider, None
     return scorecard_decider, scorecard_snapshots
+
+
+def _batch_fingerprint(commands: Sequence[Command]) -> str:
+    """What identifies a batch for idempotency: its commands' fingerprints in order."""
+    return hashlib.sha256(":".join(fingerprint(c) for c in commands).encode()).hexdigest()
