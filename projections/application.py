@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from domain.commands import Command
-from domain.errors import DomainError
+from domain.errors import DomainError, reject
 from domain.events import Event
 from domain.organization import (
     OrganizationCommand,
@@ -15,8 +15,9 @@ from domain.organization import (
     active_team,
     organization_decider,
 )
-from domain.scorecard import scorecard_decider
-from domain.scorecard.commands import CreateScorecard, ScorecardCommand
+from domain.scorecard import lookups, scorecard_decider
+from domain.scorecard.commands import AlignObjective, CreateScorecard, ScorecardCommand
+from domain.scorecard.state import ScorecardState
 from eventstore import Metadata
 from eventstore.batches import BatchResult, CommandOutcome
 from eventstore.executor import CommandExecutor, ExecutionResult
@@ -50,6 +51,19 @@ def check_team(organization: OrganizationState, command: Command) -> None:
     team_id = team_named_by(command)
     if team_id is not None:
         active_team(organization, team_id)
+
+
+def check_alignment(parent: ScorecardState, command: AlignObjective) -> None:
+    """Reject an alignment to a scorecard or objective that does not exist (or is retired)
+    in the tenant: the objective's own stream cannot see the parent scorecard's."""
+    if not parent.exists:
+        raise reject(
+            "scorecard.not_found",
+            "no such parent scorecard",
+            field="parent_scorecard_id",
+            value=command.parent_scorecard_id,
+        )
+    lookups.objective(parent, command.parent_objective_id, field="parent_objective_id")
 
 
 def fingerprint(command: Command) -> str:
@@ -93,6 +107,17 @@ class Ledger:
         ):
             organization, _ = await self.organization(tenant_id)
             check_team(organization, command)
+        if isinstance(command, AlignObjective) and not await self._applied_before(
+            tenant_id, idempotency_key
+        ):
+            parent, _ = await self.executor.load(
+                tenant_id,
+                scorecard_stream(command.parent_scorecard_id),
+                cast(Any, scorecard_decider),
+                codec,
+                snapshots=scorecard_snapshots,
+            )
+            check_alignment(parent, command)
         decider, snapshots = _decider_of(command)
         return await self.executor.execute(
             tenant_id,

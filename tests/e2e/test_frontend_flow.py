@@ -135,3 +135,37 @@ async def test_node_resolves_a_kpi_with_the_trend_length_asked_for(api: Api) -> 
     )
     assert data["node"]["kpiId"] == "availability"
     assert len(data["node"]["trend"]) == 12
+
+
+async def test_an_objective_aligns_only_to_an_existing_active_parent_objective(api: Api) -> None:
+    ids = await build_small_scorecard(api)
+    await api.ok("createScorecard", {"scorecardId": "apps", "teamId": "it", "name": "Applications"})
+    card = await api.query(
+        'query($id: ID!) { scorecard(id: $id, period: "2026-03") '
+        "{ perspectives { perspectiveId } } }",
+        {"id": scorecard_gid("apps")},
+    )
+    perspective = card["scorecard"]["perspectives"][2]["perspectiveId"]
+    await api.ok(
+        "addObjective",
+        {"scorecardId": "apps", "objectiveId": "fast", "perspectiveId": perspective, "title": "F"},
+    )
+    align = {"scorecardId": "apps", "objectiveId": "fast"}
+    missing_card = await api.mutate(
+        "alignObjective", {**align, "parentScorecardId": "nope", "parentObjectiveId": "stable"}
+    )
+    assert [(e["code"], e["field"]) for e in missing_card["userErrors"]] == [
+        ("scorecard.not_found", "parentScorecardId")
+    ]
+    missing_objective = await api.mutate(
+        "alignObjective", {**align, "parentScorecardId": "ops", "parentObjectiveId": "nope"}
+    )
+    assert [(e["code"], e["field"]) for e in missing_objective["userErrors"]] == [
+        ("objective.not_found", "parentObjectiveId")
+    ]
+    aligned = await api.ok(
+        "alignObjective",
+        {**align, "parentScorecardId": ids["scorecard"], "parentObjectiveId": ids["objective"]},
+        "objective { alignedTo { scorecardId objectiveId } }",
+    )
+    assert aligned["objective"]["alignedTo"] == {"scorecardId": "ops", "objectiveId": "stable"}
