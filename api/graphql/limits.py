@@ -34,6 +34,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 LIST_ESTIMATE = 5
@@ -140,13 +141,21 @@ def cost_rule(budget: int) -> type[ValidationRule]:
 def limit_extensions(
     *, max_depth: int, max_aliases: int, max_tokens: int, max_cost: int
 ) -> list[Callable[[], SchemaExtension]]:
-    """Factories of the limiting extensions (a fresh instance per operation)."""
-    cost = cost_rule(max_cost)
+    """Factories of the limiting extensions (a fresh instance per operation).
+
+    The validation rules are built once, so the same rule classes run for every operation and
+    a document's validation result can be cached (the depth and alias limiters would build
+    new rule classes per instance, and no cached result would ever match).
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        cost_rule(max_cost),
+    ]
     return [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: AddValidationRules([cost]),
+        lambda: AddValidationRules(rules),
+        ValidationCache,
         HideInternalErrors,
     ]
 
