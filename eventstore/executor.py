@@ -34,6 +34,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import structlog
 
 from eventstore.batches import BatchResult, CommandOutcome
+from eventstore.contention import StreamQueue, jittered_backoff
 from eventstore.envelope import AppendResult, FeedPosition, Metadata, NewEvent, RecordedEvent
 from eventstore.errors import ConcurrencyError, IdempotencyKeyReused
 from eventstore.snapshots import Snapshot, SnapshotCodec
@@ -126,6 +127,7 @@ class CommandExecutor:
         max_attempts: int = 5,
         cache_size: int = 0,
         snapshot_every: int = 500,
+        backoff: Callable[[int], float] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -137,6 +139,9 @@ class CommandExecutor:
         self.max_attempts = max_attempts
         self.cache_size = cache_size
         self.snapshot_every = snapshot_every
+        self.backoff = backoff or jittered_backoff
+        """Seconds to wait after the n-th conflicting attempt (another process wrote)."""
+        self._queue = StreamQueue()
         self.events_folded = 0
         """Stored events read and folded so far (tests bound a load's work with it)."""
         self._states: OrderedDict[tuple[str, str, int], tuple[object, _Loaded[Any]]] = OrderedDict()
@@ -298,21 +303,44 @@ class CommandExecutor:
         With an idempotency key (and the request hash of the whole batch), a repeat returns
         the first result's position, marked duplicate, without deciding again.
         """
-        if idempotency_key is not None:
-            if request_hash is None:
-                raise ValueError("an idempotency key needs the request_hash of the batch")
-            found = await self.store.lookup_idempotency(tenant_id, idempotency_key)
-            if found is not None:
-                if found[0] != request_hash:
-                    raise IdempotencyKeyReused(idempotency_key)
-                state, _ = await self.load(
-                    tenant_id, stream_id, decider, codec, snapshots=snapshots
-                )
-                return self._replayed_batch(found[1], state)
+        if idempotency_key is not None and request_hash is None:
+            raise ValueError("an idempotency key needs the request_hash of the batch")
+        async with self._queue.turn((tenant_id, stream_id)):
+            return await self._execute_batch(
+                tenant_id, stream_id, commands, decider, codec, metadata, rejections,
+                idempotency_key, request_hash, inline, snapshots,
+            )  # fmt: skip
+
+    async def _execute_batch(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        commands: Sequence[C],
+        decider: DeciderLike[C, E, S],
+        codec: Codec[E],
+        metadata: Metadata,
+        rejections: tuple[type[Exception], ...],
+        idempotency_key: str | None,
+        request_hash: str | None,
+        inline: Sequence[InlineHandler],
+        snapshots: SnapshotCodec[S] | None,
+    ) -> BatchResult[E, S]:
+        replay = _Replay(self, tenant_id, stream_id, decider, codec, snapshots)
+        if idempotency_key is not None and (
+            found := await replay.applied(idempotency_key, request_hash)
+        ):
+            return found
         attempt = 0
         while True:
             attempt += 1
             loaded = await self._load(tenant_id, stream_id, decider, codec, snapshots)
+            # After a lost race, perhaps to a request with our key (in another process):
+            if (
+                attempt > 1
+                and idempotency_key is not None
+                and (found := await replay.applied(idempotency_key, request_hash))
+            ):
+                return found
             state = loaded.state
             outcomes: list[CommandOutcome[E]] = []
             new_events: list[E] = []
@@ -322,10 +350,24 @@ class CommandExecutor:
                 except rejections as error:
                     outcomes.append(CommandOutcome(error=error))
                     continue
+                except Exception:
+                    # A twin request that committed after our key lookup makes our own
+                    # command look like a repeat (an id already taken): give its result.
+                    if idempotency_key is not None and (
+                        found := await replay.applied(idempotency_key, request_hash)
+                    ):
+                        return found
+                    raise
                 for event in produced:
                     state = decider.evolve(state, event)
                 outcomes.append(CommandOutcome(produced))
                 new_events.extend(produced)
+            if (
+                idempotency_key is not None
+                and any(o.error is not None for o in outcomes)
+                and (found := await replay.applied(idempotency_key, request_hash))
+            ):
+                return found
             if not new_events:
                 last = loaded.last
                 return BatchResult(
@@ -342,14 +384,14 @@ class CommandExecutor:
                     idempotency_key, request_hash, inline,
                 )  # fmt: skip
             except ConcurrencyError:
+                # Within this process the queue keeps commands on a stream apart; a conflict
+                # means another process wrote. Wait a jittered, growing while, then retry.
                 if attempt >= self.max_attempts:
                     raise
+                await asyncio.sleep(self.backoff(attempt))
                 continue
             if appended.duplicate:
-                state, _ = await self.load(
-                    tenant_id, stream_id, decider, codec, snapshots=snapshots
-                )
-                return self._replayed_batch(appended, state)
+                return await replay.result(appended)
             await self._keep(
                 tenant_id,
                 stream_id,
@@ -389,8 +431,31 @@ class CommandExecutor:
             inline=inline,
         )
 
-    @staticmethod
-    def _replayed_batch(appended: AppendResult, state: S) -> BatchResult[E, S]:
+
+@dataclass(frozen=True, slots=True)
+class _Replay(Generic[C, E, S]):
+    """Answers a request whose idempotency key was already used with the first result."""
+
+    executor: CommandExecutor
+    tenant_id: str
+    stream_id: str
+    decider: DeciderLike[C, E, S]
+    codec: Codec[E]
+    snapshots: SnapshotCodec[S] | None
+
+    async def applied(self, key: str, request_hash: str | None) -> BatchResult[E, S] | None:
+        """The first result for ``key``, or None when the key is unused."""
+        found = await self.executor.store.lookup_idempotency(self.tenant_id, key)
+        if found is None:
+            return None
+        if found[0] != request_hash:
+            raise IdempotencyKeyReused(key)
+        return await self.result(found[1])
+
+    async def result(self, appended: AppendResult) -> BatchResult[E, S]:
+        state, _ = await self.executor.load(
+            self.tenant_id, self.stream_id, self.decider, self.codec, snapshots=self.snapshots
+        )
         return BatchResult(
             [], state, appended.version, appended.position, appended.transaction_id, 1, True
         )
