@@ -18,6 +18,8 @@ from api.demo import Seeded
 from api.graphql.ids import global_id
 from api.migrations import MigrationsBehind, current_revision, head_revision, upgrade
 from api.settings import Settings
+from eventstore.factory import open_store
+from eventstore.sql import SqlEventStore
 
 app = typer.Typer(help="Scoreledger: event-sourced balanced scorecards.", no_args_is_help=True)
 db = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -35,9 +37,7 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from eventstore.factory import open_store
-
+def _open_store(settings: Settings) -> SqlEventStore:
     return open_store(settings.database_url)
 
 

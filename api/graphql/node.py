@@ -19,6 +19,7 @@ from api.graphql.scorecards import (
     Objective,
     Perspective,
     Scorecard,
+    entity_in,
     requested_trend,
 )
 
@@ -60,18 +61,4 @@ class NodeQueries:
         )
         if view is None:
             return None
-        if key.type_name == "Scorecard":
-            return Scorecard(view=view)
-        for p in view.perspectives:
-            if key.type_name == "Perspective" and p.perspective_id == key.entity_id:
-                return Perspective(view=p, scorecard_id=view.scorecard_id, scoring=view.scoring)
-            for o in p.objectives:
-                if key.type_name == "Objective" and o.objective_id == key.entity_id:
-                    return Objective(view=o, scorecard_id=view.scorecard_id, scoring=view.scoring)
-                for k in o.kpis:
-                    if key.type_name == "Kpi" and k.kpi_id == key.entity_id:
-                        return Kpi.of(k, view.scorecard_id, view.scoring)
-                for i in o.initiatives:
-                    if key.type_name == "Initiative" and i.initiative_id == key.entity_id:
-                        return Initiative(view=i, scorecard_id=view.scorecard_id)
-        return None
+        return entity_in(view, key.type_name, key.entity_id)

@@ -495,3 +495,26 @@ def requested_trend(selected: Any) -> int:
                 longest = max(longest, 6)
         stack.extend(getattr(field, "selections", ()) or ())
     return longest
+
+
+def entity_in(
+    view: ScorecardView, type_name: str, entity_id: str | None
+) -> Scorecard | Perspective | Objective | Kpi | Initiative | None:
+    """The entity of type ``type_name`` (a global-id type) with ``entity_id`` in the view, if
+    it is shown there (retired objectives and KPIs are not)."""
+    if type_name == "Scorecard":
+        return Scorecard(view=view) if entity_id == view.scorecard_id else None
+    sid, scoring = view.scorecard_id, view.scoring
+    for p in view.perspectives:
+        if type_name == "Perspective" and p.perspective_id == entity_id:
+            return Perspective(view=p, scorecard_id=sid, scoring=scoring)
+        for o in p.objectives:
+            if type_name == "Objective" and o.objective_id == entity_id:
+                return Objective(view=o, scorecard_id=sid, scoring=scoring)
+            for k in o.kpis:
+                if type_name == "Kpi" and k.kpi_id == entity_id:
+                    return Kpi.of(k, sid, scoring)
+            for i in o.initiatives:
+                if type_name == "Initiative" and i.initiative_id == entity_id:
+                    return Initiative(view=i, scorecard_id=sid)
+    return None

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth.roles import Capability
+from api.auth.roles import Capability, allows
 from api.graphql.context import Info
 from api.graphql.history import Provenance
 from api.graphql.ids import global_id, parse_id, scorecard_of
@@ -85,7 +85,7 @@ class Subscription:
         caller = context.require(Capability.READ_CURRENT, "follow measurements")
         key = parse_id(kpi_id, "kpiId", "Kpi")
         stream = scorecard_stream(key.scorecard_id)
-        history = caller.role.value in {"admin", "editor", "auditor"}
+        history = allows(caller.role, Capability.READ_HISTORY)
         async with context.runtime.fanout.subscribe(context.tenant_id) as events:
             async for event in events:
                 if event.stream_id != stream or event.event_type not in MEASUREMENT_EVENTS:

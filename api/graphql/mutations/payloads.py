@@ -7,11 +7,12 @@ from typing import Annotated
 
 import strawberry
 
+from api.auth.roles import Capability, allows
 from api.graphql.context import Info
 from api.graphql.history import MeasurementEntry
 from api.graphql.loaders import ScorecardKey
 from api.graphql.organization import Organization, Team
-from api.graphql.scorecards import Initiative, Kpi, Objective, Perspective, Scorecard
+from api.graphql.scorecards import Initiative, Kpi, Objective, Perspective, Scorecard, entity_in
 from domain.periods import Period
 from projections.views import ScorecardView
 
@@ -45,6 +46,16 @@ async def _scorecard(info: Info, written: Written, period: str | None) -> Scorec
     )
     key = ScorecardKey(written.scorecard_id, the_period, None, 6)
     return await info.context.loaders.scorecards.load(key)
+
+
+async def _entity(
+    info: Info, written: Written | None, period: str | None, type_name: str
+) -> object:
+    """The entity a mutation wrote, as the scorecard for ``period`` now shows it."""
+    if written is None:
+        return None
+    view = await _scorecard(info, written, period)
+    return None if view is None else entity_in(view, type_name, written.entity_id)
 
 
 @strawberry.type
@@ -111,13 +122,8 @@ class PerspectivePayload(Payload):
         info: Info,
         period: Annotated[str | None, strawberry.argument(description=PERIOD_ARGUMENT)] = None,
     ) -> Perspective | None:
-        view = None if self.written is None else await _scorecard(info, self.written, period)
-        if view is None or self.written is None:
-            return None
-        for p in view.perspectives:
-            if p.perspective_id == self.written.entity_id:
-                return Perspective(view=p, scorecard_id=view.scorecard_id, scoring=view.scoring)
-        return None
+        found = await _entity(info, self.written, period, "Perspective")
+        return found if isinstance(found, Perspective) else None
 
 
 @strawberry.type(description="Result of an objective mutation.")
@@ -128,14 +134,8 @@ class ObjectivePayload(Payload):
         info: Info,
         period: Annotated[str | None, strawberry.argument(description=PERIOD_ARGUMENT)] = None,
     ) -> Objective | None:
-        view = None if self.written is None else await _scorecard(info, self.written, period)
-        if view is None or self.written is None:
-            return None
-        for p in view.perspectives:
-            for o in p.objectives:
-                if o.objective_id == self.written.entity_id:
-                    return Objective(view=o, scorecard_id=view.scorecard_id, scoring=view.scoring)
-        return None
+        found = await _entity(info, self.written, period, "Objective")
+        return found if isinstance(found, Objective) else None
 
 
 @strawberry.type(description="Result of a KPI or target mutation.")
@@ -146,14 +146,8 @@ class KpiPayload(Payload):
         info: Info,
         period: Annotated[str | None, strawberry.argument(description=PERIOD_ARGUMENT)] = None,
     ) -> Kpi | None:
-        view = None if self.written is None else await _scorecard(info, self.written, period)
-        if view is None or self.written is None or self.written.entity_id is None:
-            return None
-        try:
-            kpi = view.kpi(self.written.entity_id)
-        except KeyError:
-            return None
-        return Kpi.of(kpi, view.scorecard_id, view.scoring)
+        found = await _entity(info, self.written, period, "Kpi")
+        return found if isinstance(found, Kpi) else None
 
 
 @strawberry.type(description="Result of a measurement mutation.")
@@ -166,8 +160,6 @@ class MeasurementPayload(KpiPayload):
         "editors and auditors see it, other roles get null."
     )
     async def measurement(self, info: Info) -> MeasurementEntry | None:
-        from api.auth.roles import Capability, allows
-
         written = self.written
         if written is None or written.scorecard_id is None or written.entity_id is None:
             return None
@@ -194,15 +186,8 @@ class MeasurementPayload(KpiPayload):
 class InitiativePayload(Payload):
     @strawberry.field(description="The initiative after the change.")
     async def initiative(self, info: Info) -> Initiative | None:
-        view = None if self.written is None else await _scorecard(info, self.written, None)
-        if view is None or self.written is None:
-            return None
-        for p in view.perspectives:
-            for o in p.objectives:
-                for i in o.initiatives:
-                    if i.initiative_id == self.written.entity_id:
-                        return Initiative(view=i, scorecard_id=view.scorecard_id)
-        return None
+        found = await _entity(info, self.written, None, "Initiative")
+        return found if isinstance(found, Initiative) else None
 
 
 PAYLOADS: dict[str, type[Payload]] = {
