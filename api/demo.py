@@ -9,7 +9,7 @@ from api.auth.roles import Role
 from api.auth.tokens import IssuedToken
 from api.runtime import Runtime
 from eventstore import START
-from projections.demo import DemoOptions, DemoSummary, generate
+from ledger.demo import DemoOptions, DemoSummary, generate
 
 DEMO_TENANT = "demo"
 

@@ -20,8 +20,8 @@ from api.settings import ProjectionsMode, Settings
 from eventstore import FeedPosition
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
+from ledger import Ledger
 from projections import async_projections, checkpoints
-from projections.application import Ledger
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger(__name__)

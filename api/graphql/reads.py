@@ -29,11 +29,11 @@ from api.positions import InvalidPosition, decode_position, encode_position
 from domain.periods import Period
 from eventstore import FeedPosition
 from projections import async_projections, inline_projections
-from projections.application import scorecard_stream
 from projections.asof import AsOf
 from projections.queries.audit import MAX_PAGE, AuditFilter, audit_trail
 from projections.queries.history import changes_between
 from projections.queries.status import projection_status
+from streams import scorecard_stream
 
 CONSISTENT_WITH = "A position from a mutation: wait (a bounded time) until reads include it."
 

@@ -20,8 +20,8 @@ from api.graphql.loaders import ScorecardKey
 from api.graphql.reads import parse_period
 from api.graphql.scorecards import Scorecard
 from api.positions import encode_position
-from projections.application import scorecard_stream
 from projections.queries.scorecard import scorecard as scorecard_query
+from streams import scorecard_stream
 
 MEASUREMENT_EVENTS = (
     "scorecard.measurement_recorded",

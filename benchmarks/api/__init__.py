@@ -4,7 +4,7 @@
 
 One fresh PostgreSQL database per run (``scoreledger_bench_api_<pid>``, dropped at the end,
 also on error), migrated with Alembic and seeded with the demo organization
-(``projections.demo``, tenant ``demo``: the IT scorecard ``sc-it`` with 40 KPIs). One real
+(``ledger.demo``, tenant ``demo``: the IT scorecard ``sc-it`` with 40 KPIs). One real
 uvicorn process on 127.0.0.1 (``benchmarks.api.server``: the product app plus a plain route)
 serves, for period 2026-10 with a 12-period trend:
 

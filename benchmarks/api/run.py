@@ -25,8 +25,8 @@ from benchmarks.api.load import (
 from benchmarks.api.process import uvicorn_server
 from benchmarks.api.workload import CONCURRENCIES, PLAIN_PATH, TENANT, Log, Sizes
 from eventstore.factory import open_store
-from projections.application import Ledger
-from projections.demo import DemoOptions, generate
+from ledger import Ledger
+from ledger.demo import DemoOptions, generate
 
 
 @dataclass

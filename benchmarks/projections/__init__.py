@@ -3,7 +3,7 @@
     python -m benchmarks.projections [--quick] [--explain] [--inline-load] [--verbose]
 
 One fresh PostgreSQL database per run (``scoreledger_bench_proj_<pid>``, dropped at the end,
-also on error). The store holds the demo organization (``projections.demo``: the IT
+also on error). The store holds the demo organization (``ledger.demo``: the IT
 department's 40-KPI scorecard ``sc-it``, two years of measurements, corrections, closed
 quarters) plus small demo organizations in other tenants, then a generated history:
 

@@ -13,8 +13,8 @@ from benchmarks.projections.history import Card, History
 from benchmarks.projections.workload import ACTORS, BATCH, Log
 from eventstore import AppendResult, Metadata
 from eventstore.sql import SqlEventStore
-from projections.application import Ledger
-from projections.codec import codec
+from ledger import Ledger
+from streams.codec import codec
 
 MEASUREMENT_COLUMNS = (
     "generation",

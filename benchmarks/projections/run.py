@@ -38,9 +38,9 @@ from benchmarks.projections.workload import (
 )
 from eventstore import FeedPosition
 from eventstore.factory import open_store
-from projections.application import Ledger
+from ledger import Ledger
+from ledger.demo import DemoOptions, DemoSummary, generate
 from projections.asof import AsOf
-from projections.demo import DemoOptions, DemoSummary, generate
 
 
 @dataclass

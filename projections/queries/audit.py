@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventstore import FeedPosition
-from projections.application import scorecard_stream
 from projections.asof import scoped
 from projections.audit import AuditProjection
 from projections.tables import audit
 from projections.views import AuditEntry, Page
+from streams import scorecard_stream
 
 MAX_PAGE = 100
 

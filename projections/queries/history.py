@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from projections import tables as t
 from projections.asof import AsOf, bind_moments, ends_after_position, ends_after_time, scoped
-from projections.streams import scorecard_stream
 from projections.tables import SYSTEM_COLUMNS
 from projections.views import EntityChange, KpiHistory, RowVersion
+from streams.names import scorecard_stream
 
 
 def row_version(row: Any) -> RowVersion:

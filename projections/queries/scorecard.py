@@ -25,7 +25,6 @@ from domain.scoring import ScoringDefaults, Status, Thresholds, roll_up, status_
 from projections import tables as t
 from projections.asof import AsOf, bind_moments, kind_of, scoped_at, visible_at
 from projections.fetch import fetch_together
-from projections.streams import ORGANIZATION_STREAM, scorecard_stream
 from projections.views import (
     InitiativeView,
     KpiView,
@@ -34,6 +33,7 @@ from projections.views import (
     PerspectiveView,
     ScorecardView,
 )
+from streams.names import ORGANIZATION_STREAM, scorecard_stream
 
 DEFAULT_TREND = 6
 

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventstore import RecordedEvent
 from projections import tables as t
-from projections.codec import codec
 from projections.read_models import initiatives, kpis, organization, structure
 from projections.read_models.registry import HANDLERS
 from projections.versioned import Change, Writer
+from streams.codec import codec
 
 # The handler modules register themselves on import.
 _MODULES = (organization, structure, kpis, initiatives)

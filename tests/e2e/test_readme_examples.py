@@ -7,7 +7,7 @@ from pathlib import Path
 
 from api.auth.roles import Role
 from api.demo import DEMO_TENANT
-from projections.demo import DemoOptions, generate
+from ledger.demo import DemoOptions, generate
 from tests.e2e.conftest import Api
 
 README = Path(__file__).resolve().parents[2] / "README.md"

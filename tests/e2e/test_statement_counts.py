@@ -13,7 +13,7 @@ from sqlalchemy import event
 from api.app import create_app
 from api.auth.roles import Role
 from api.settings import ProjectionsMode, Settings
-from projections.demo import DemoOptions, generate
+from ledger.demo import DemoOptions, generate
 from tests.e2e.conftest import Api, scorecard_gid
 
 SHALLOW = """query($id: ID!) { scorecard(id: $id, period: "2026-10") { score status } }"""

@@ -20,7 +20,7 @@ from api.runtime import Runtime
 from domain.scorecard.commands import RecordMeasurement
 from eventstore import Metadata
 from eventstore.factory import open_store
-from projections.application import Ledger
+from ledger import Ledger
 from tests.e2e.conftest import (
     TENANT,
     Api,

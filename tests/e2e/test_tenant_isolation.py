@@ -15,7 +15,7 @@ from api.graphql.context import Context
 from api.graphql.mutations.catalog import SPECS
 from api.graphql.schema import build_schema
 from eventstore import RecordedEvent
-from projections.application import scorecard_stream
+from streams import scorecard_stream
 from tests.e2e.conftest import (
     OTHER_TENANT,
     TENANT,

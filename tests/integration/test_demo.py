@@ -13,9 +13,9 @@ from domain.scorecard.commands import CreateScorecard
 from domain.scoring import Status
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
-from projections.application import Ledger
+from ledger import Ledger
+from ledger.demo import DemoOptions, DemoSummary, commands, generate
 from projections.asof import AsOf
-from projections.demo import DemoOptions, DemoSummary, commands, generate
 from projections.queries.scorecard import scorecard
 from projections.views import KpiView, ScorecardView
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from domain.scorecard import events as e
 from domain.scorecard import scorecard_decider
 from domain.scoring import Thresholds
-from projections.state_snapshots import ScorecardSnapshots, scorecard_snapshots
+from ledger.state_snapshots import ScorecardSnapshots, scorecard_snapshots
 from tests.unit.scorecard_history import CREATED, SC, P, kpi, objective
 from tests.unit.test_fold_properties import run, scorecard_commands
 

@@ -17,7 +17,7 @@ from domain.scorecard import commands as c
 from eventstore import Metadata
 from eventstore.executor import ExecutionResult
 from eventstore.sql import SqlEventStore
-from projections.application import Ledger
+from ledger import Ledger
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 SC = "sc-1"

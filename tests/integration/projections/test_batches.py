@@ -18,7 +18,7 @@ from eventstore import Metadata
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
 from projections import tables as t
-from projections.application import scorecard_stream
+from streams import scorecard_stream
 from tests.integration.projections.support import SC, Scenario, build_small_scorecard, measure
 
 

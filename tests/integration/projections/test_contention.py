@@ -13,7 +13,8 @@ import pytest
 from domain.commands import Command
 from eventstore import Metadata
 from eventstore.factory import open_store
-from projections.application import Ledger, scorecard_stream
+from ledger import Ledger
+from streams import scorecard_stream
 from tests.integration.projections.support import SC, Scenario, build_small_scorecard, measure
 
 WRITERS = 8

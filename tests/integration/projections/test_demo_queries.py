@@ -10,10 +10,10 @@ import pytest
 from domain.periods import Period
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
+from ledger import Ledger
+from ledger.demo import DemoOptions, DemoSummary, generate
 from projections import async_projections, inline_projections
-from projections.application import Ledger
 from projections.asof import AsOf
-from projections.demo import DemoOptions, DemoSummary, generate
 from projections.queries.audit import AuditFilter, audit_trail
 from projections.queries.history import changes_between, kpi_history
 from projections.queries.status import projection_status

@@ -12,7 +12,7 @@ from domain.organization import ArchiveTeam, CreateOrganization, CreateTeam
 from domain.scorecard import commands as c
 from eventstore import Metadata
 from eventstore.factory import open_store
-from projections.application import scorecard_stream
+from streams import scorecard_stream
 from tests.integration.projections.support import Scenario
 
 

@@ -28,12 +28,12 @@ from domain.scoring import ScoringDefaults, roll_up
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
 from projections.asof import AsOf
-from projections.codec import codec
 from projections.queries.scorecard import scorecard
 from projections.read_models import ReadModelProjection
 from projections.rebuild import rebuild
 from projections.tables import READ_MODEL_TABLES
 from projections.views import ScorecardView
+from streams.codec import codec
 from tests.integration.projections.support import SC, Scenario, build_small_scorecard, kpi
 
 MONTHS = [Period.parse(f"2026-{m:02d}") for m in range(1, 5)]

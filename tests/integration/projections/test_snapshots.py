@@ -15,9 +15,10 @@ from eventstore import Metadata
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
 from eventstore.tables import aggregate_snapshots
-from projections.application import Ledger, scorecard_stream
-from projections.codec import codec
-from projections.state_snapshots import scorecard_snapshots
+from ledger import Ledger
+from ledger.state_snapshots import scorecard_snapshots
+from streams import scorecard_stream
+from streams.codec import codec
 from tests.integration.projections.support import SC, Scenario, build_small_scorecard, measure
 
 EVERY = 10

@@ -9,9 +9,9 @@ from sqlalchemy import event
 
 from domain.periods import Period
 from eventstore.factory import open_store
-from projections.application import Ledger
+from ledger import Ledger
+from ledger.demo import DemoOptions, generate
 from projections.asof import AsOf
-from projections.demo import DemoOptions, generate
 from projections.queries.scorecard import scorecard
 
 

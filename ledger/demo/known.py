@@ -8,8 +8,8 @@ from typing import Any
 
 from domain.periods import Period
 from domain.scoring import Status
-from projections.demo.catalog import CATALOG, MIN_KPIS
-from projections.demo.times import on_day
+from ledger.demo.catalog import CATALOG, MIN_KPIS
+from ledger.demo.times import on_day
 
 
 @dataclass(frozen=True)

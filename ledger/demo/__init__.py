@@ -50,10 +50,10 @@ commands (the appends still check the expected stream version).
 
 from __future__ import annotations
 
-from projections.demo.known import KnownKpi
-from projections.demo.plan import DemoOptions
-from projections.demo.sequence import commands
-from projections.demo.writer import DemoSummary, generate
+from ledger.demo.known import KnownKpi
+from ledger.demo.plan import DemoOptions
+from ledger.demo.sequence import commands
+from ledger.demo.writer import DemoSummary, generate
 
 __all__ = [
     "DemoOptions",

@@ -16,7 +16,7 @@ from domain.scorecard.commands import (
     LinkObjectives,
     SetTarget,
 )
-from projections.demo.catalog import (
+from ledger.demo.catalog import (
     ADMIN,
     CATALOG,
     CONTROLLER,
@@ -33,8 +33,8 @@ from projections.demo.catalog import (
     TEAM_OBJECTIVES,
     TEAMS,
 )
-from projections.demo.plan import Kpi, Plan
-from projections.demo.times import date_in, month_start
+from ledger.demo.plan import Kpi, Plan
+from ledger.demo.times import date_in, month_start
 
 
 def setup(plan: Plan) -> list[Kpi]:

@@ -22,12 +22,12 @@ from eventstore import Metadata
 from eventstore.batches import BatchResult, CommandOutcome
 from eventstore.executor import CommandExecutor, ExecutionResult
 from eventstore.store import EventStore
-from projections.codec import codec
+from ledger.state_snapshots import scorecard_snapshots
 from projections.projection import Inline
 from projections.read_models import ReadModelProjection
-from projections.state_snapshots import scorecard_snapshots
-from projections.streams import ORGANIZATION_STREAM as ORGANIZATION_STREAM
-from projections.streams import scorecard_stream as scorecard_stream
+from streams.codec import codec
+from streams.names import ORGANIZATION_STREAM as ORGANIZATION_STREAM
+from streams.names import scorecard_stream as scorecard_stream
 
 
 def stream_of(command: Command) -> str:

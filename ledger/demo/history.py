@@ -20,7 +20,7 @@ from domain.scorecard.commands import (
     SetTarget,
 )
 from domain.scorecard.values import InitiativeStatus
-from projections.demo.catalog import (
+from ledger.demo.catalog import (
     ADJUSTMENT_REASON,
     CONTROLLER,
     CORRECTION_REASONS,
@@ -32,10 +32,10 @@ from projections.demo.catalog import (
     PMO,
     REVISION_REASONS,
 )
-from projections.demo.known import CSAT_CORRECTED
-from projections.demo.plan import Kpi, Plan
-from projections.demo.series import clamp, harder, kpi_periods, rounded, series
-from projections.demo.times import month_start, on_day
+from ledger.demo.known import CSAT_CORRECTED
+from ledger.demo.plan import Kpi, Plan
+from ledger.demo.series import clamp, harder, kpi_periods, rounded, series
+from ledger.demo.times import month_start, on_day
 
 
 def initiative_updates(plan: Plan) -> None:

@@ -7,25 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from domain.commands import Command
-from domain.organization import OrganizationCommand, organization_decider
 from domain.periods import Period
-from domain.scorecard import scorecard_decider
-from eventstore import NO_STREAM, ConcurrencyError, Metadata
-from projections.application import (
-    ORGANIZATION_STREAM,
-    Ledger,
-    check_team,
-    stream_of,
-    team_named_by,
-)
-from projections.codec import codec
-from projections.demo.catalog import MAIN_SCORECARD_ID, ORGANIZATION_ID
-from projections.demo.known import KnownKpi, known_figures
-from projections.demo.plan import DEFAULT_OPTIONS, DemoOptions
-from projections.demo.sequence import build_plan
+from eventstore import Metadata
+from ledger.application import Ledger
+from ledger.demo.catalog import MAIN_SCORECARD_ID, ORGANIZATION_ID
+from ledger.demo.known import KnownKpi, known_figures
+from ledger.demo.plan import DEFAULT_OPTIONS, DemoOptions
+from ledger.demo.sequence import build_plan
 
 
 @dataclass(frozen=True)
@@ -52,51 +42,16 @@ class DemoSummary:
 
 
 class _Writer:
-    """Decides and appends commands, keeping each stream's state in memory."""
+    """Runs the demo's commands through the :class:`~ledger.Ledger`, the one write path."""
 
     def __init__(self, ledger: Ledger, tenant_id: str) -> None:
         self.ledger = ledger
         self.tenant_id = tenant_id
-        self.streams: dict[str, tuple[Any, int]] = {}
 
     async def execute(self, command: Command, metadata: Metadata) -> int:
         """Run ``command``; the number of events it appended."""
-        decider: Any = (
-            organization_decider if isinstance(command, OrganizationCommand) else scorecard_decider
-        )
-        stream = stream_of(command)
-        if team_named_by(command) is not None:
-            # Like Ledger.execute: the team must be an active team of the organization.
-            if ORGANIZATION_STREAM not in self.streams:
-                self.streams[ORGANIZATION_STREAM] = await self.ledger.organization(self.tenant_id)
-            check_team(self.streams[ORGANIZATION_STREAM][0], command)
-        for attempt in range(2):
-            if stream not in self.streams or attempt:
-                self.streams[stream] = await self.ledger.executor.load(
-                    self.tenant_id, stream, decider, codec
-                )
-            state, version = self.streams[stream]
-            new_events = decider.decide(command, state)
-            if not new_events:
-                return 0
-            try:
-                appended = await self.ledger.store.append(
-                    self.tenant_id,
-                    stream,
-                    version if version else NO_STREAM,
-                    [codec.encode(event) for event in new_events],
-                    metadata,
-                    inline=self.ledger.inline,
-                )
-            except ConcurrencyError:
-                if attempt:
-                    raise
-                continue
-            for event in new_events:
-                state = decider.evolve(state, event)
-            self.streams[stream] = (state, appended.version)
-            return len(new_events)
-        raise AssertionError("unreachable")  # pragma: no cover
+        result = await self.ledger.execute(self.tenant_id, command, metadata)
+        return len(result.events)
 
 
 async def generate(

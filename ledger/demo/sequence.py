@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from domain.commands import Command
 from eventstore import Metadata
-from projections.demo.history import closes, initiative_updates, measurements
-from projections.demo.plan import DEFAULT_OPTIONS, DemoOptions, Plan, check
-from projections.demo.structure import setup
+from ledger.demo.history import closes, initiative_updates, measurements
+from ledger.demo.plan import DEFAULT_OPTIONS, DemoOptions, Plan, check
+from ledger.demo.structure import setup
 
 
 def build_plan(options: DemoOptions) -> Plan:

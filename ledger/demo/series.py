@@ -6,8 +6,8 @@ import random
 
 from domain.kpi_kinds import Direction
 from domain.periods import Granularity, Period
-from projections.demo.catalog import Template
-from projections.demo.known import (
+from ledger.demo.catalog import Template
+from ledger.demo.known import (
     AVAILABILITY,
     CHANGE_FAILURE,
     CHANGE_FAILURE_END,
@@ -17,7 +17,7 @@ from projections.demo.known import (
     P1_INCIDENTS,
     quarter_position,
 )
-from projections.demo.plan import Kpi
+from ledger.demo.plan import Kpi
 
 
 def rounded(value: float, decimals: int) -> float:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from domain.commands import Command
 from domain.periods import Granularity, Period
 from eventstore import Metadata
-from projections.demo.catalog import DEFAULT_END, MIN_KPIS, MIN_MONTHS, Template
+from ledger.demo.catalog import DEFAULT_END, MIN_KPIS, MIN_MONTHS, Template
 
 
 @dataclass(frozen=True)
