@@ -39,6 +39,10 @@ from eventstore.upcasting import UpcasterRegistry
 BUSY_TIMEOUT_MS = 30_000
 
 
+READ_POOL_SIZE = 16
+"""Read connections kept per SQLite file; cheap, and never closed under load."""
+
+
 def create_sqlite_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
     """A read engine and a single-connection write engine for one SQLite file.
 
@@ -51,8 +55,11 @@ def create_sqlite_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
         url,
         json_serializer=json_dumps,
         json_deserializer=json_loads,
-        pool_size=5,
-        max_overflow=10,
+        # A fixed pool and no overflow: an overflow connection is closed when it comes back,
+        # and the store hands connections back where aiosqlite cannot close them (each such
+        # close logged MissingGreenlet). A burst beyond the pool waits for a connection.
+        pool_size=READ_POOL_SIZE,
+        max_overflow=0,
         pool_reset_on_return=None,  # see _configure's reset hook
     )
     write = create_async_engine(

@@ -192,8 +192,13 @@ async def test_a_runner_whose_lock_session_ends_steps_down_and_leads_again(postg
             async with store.engine.connect() as conn:
                 await conn.execute(
                     sa.text(
+                        # Only the advisory-lock holders of this test's own database
+                        # (created fresh for it), never another run's backends.
                         "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                        "WHERE locktype = 'advisory' AND granted"
+                        "WHERE locktype = 'advisory' AND granted "
+                        "AND pid <> pg_backend_pid() "
+                        "AND database = (SELECT oid FROM pg_database "
+                        "WHERE datname = current_database())"
                     )
                 )
             await asyncio.wait_for(leadership.acquired[1].wait(), timeout=30)
