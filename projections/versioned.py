@@ -151,6 +151,13 @@ def _close_many(table: sa.Table, key: tuple[str, ...], extra: tuple[str, ...]) -
     )
 
 
+Row = dict[str, Any]
+
+
+def _pending_key(row: Row, names: tuple[str, ...]) -> tuple[Any, ...]:
+    return (row["tenant_id"], row["generation"], *(row[name] for name in names))
+
+
 class Writer:
     """Writes versioned rows for one batch of events on one connection, in few statements.
 
@@ -166,6 +173,10 @@ class Writer:
         self.conn = conn
         self._new: list[tuple[sa.Table, dict[str, Any]]] = []
         self._ends: list[tuple[sa.Table, Change, dict[str, Any], dict[str, Any]]] = []
+        # The pending open versions by table and key columns, so that ending one found in the
+        # batch costs a lookup, not a scan of the batch (a batch of corrections would
+        # otherwise cost time quadratic in its length).
+        self._open: dict[tuple[sa.Table, tuple[str, ...]], dict[tuple[Any, ...], Row]] = {}
 
     async def flush(self) -> None:
         """Send the pending ends, then the pending new versions."""
@@ -179,6 +190,7 @@ class Writer:
         for (table, key_names, extra_names), rows in groups.items():
             await self.conn.execute(_close_many(table, key_names, extra_names), rows)
         new, self._new = self._new, []
+        self._open.clear()
         by_table: dict[sa.Table, list[dict[str, Any]]] = {}
         for table, row in new:
             by_table.setdefault(table, []).append(row)
@@ -186,22 +198,29 @@ class Writer:
             await self.conn.execute(table.insert(), rows)
 
     async def insert(self, table: sa.Table, change: Change, values: dict[str, Any]) -> None:
-        self._new.append((table, opened(change, values)))
+        row = opened(change, values)
+        self._new.append((table, row))
+        if row["sys_to_pos"] is None:
+            for (indexed, names), index in self._open.items():
+                if indexed is table:
+                    index[_pending_key(row, names)] = row
 
     async def close(
         self, table: sa.Table, change: Change, key: dict[str, Any], **extra: Any
     ) -> None:
         key = change.key(key)
-        for pending_table, row in reversed(self._new):
-            if (
-                pending_table is table
-                and row["sys_to_pos"] is None
-                and row["tenant_id"] == change.tenant_id
-                and row["generation"] == change.generation
-                and all(row[name] == value for name, value in key.items())
-            ):
-                row.update(ended(change, **extra))
-                return
+        names = tuple(key)
+        index = self._open.get((table, names))
+        if index is None:
+            index = self._open[(table, names)] = {
+                _pending_key(row, names): row
+                for pending_table, row in self._new
+                if pending_table is table and row["sys_to_pos"] is None
+            }
+        row = index.pop((change.tenant_id, change.generation, *key.values()), None)
+        if row is not None and row["sys_to_pos"] is None:
+            row.update(ended(change, **extra))
+            return
         self._ends.append((table, change, key, extra))
 
     async def replace(
