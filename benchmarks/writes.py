@@ -84,21 +84,22 @@ class Numbers:
     """Hands out measurement commands with ids never used before, spread over 40 KPIs and
     ten years of months (a repeat of a KPI and month is a correction, so all carry a reason)."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_year: int = 2017) -> None:
         self.next = 0
+        self.first_year = first_year
 
     def take(self, scorecard_id: str, count: int) -> list[c.RecordMeasurement]:
         start, self.next = self.next, self.next + count
-        return [measurement(scorecard_id, n) for n in range(start, start + count)]
+        return [measurement(scorecard_id, n, self.first_year) for n in range(start, start + count)]
 
 
-def measurement(scorecard_id: str, n: int) -> c.RecordMeasurement:
+def measurement(scorecard_id: str, n: int, first_year: int = 2017) -> c.RecordMeasurement:
     month = (n // KPIS) % MONTHS
     return c.RecordMeasurement(
         scorecard_id=scorecard_id,
-        measurement_id=f"m{n}",
+        measurement_id=f"m{n}-{first_year}",
         kpi_id=f"k{n % KPIS}",
-        period=Period.parse(f"{2017 + month // 12}-{month % 12 + 1:02d}"),
+        period=Period.parse(f"{first_year + month // 12}-{month % 12 + 1:02d}"),
         value=float(n % 997),
         source_system="monitoring",
         external_reference=f"ref-{n}",
@@ -246,7 +247,9 @@ async def history(
     scorecard_id = "sc-history"
     await build_scorecard(writer, scorecard_id)
     numbers = Numbers()
-    numbers.next = 10_000_000  # ids apart from the comparison's
+    # The timed commands are first recordings of a KPI and month at every size (growth soon
+    # turns every recording into a correction, which also ends a stored version).
+    timed_numbers = Numbers(first_year=2040)
     length = KPIS + 2
     rows: list[HistoryRow] = []
     for target in sizes.history:
@@ -258,7 +261,7 @@ async def history(
         warms: list[float] = []
         for _ in range(sizes.cold_samples):
             fresh = Ledger(store)
-            first, second, *rest = numbers.take(scorecard_id, 12)
+            first, second, *rest = timed_numbers.take(scorecard_id, 12)
             started = time.perf_counter()
             await fresh.execute(TENANT, first, _metadata())
             colds.append(time.perf_counter() - started)
