@@ -44,7 +44,7 @@ from benchmarks._common import (
     scratch_postgres_database,
     timed,
 )
-from benchmarks.eventstore import RawPostgres, batch_plan, single_event_plan
+from benchmarks.eventstore import Plan, RawPostgres, batch_plan, single_event_plan
 from domain.kpi_kinds import Aggregation, Direction, KpiKind
 from domain.organization import CreateOrganization, CreateTeam
 from domain.periods import Frequency, Period
@@ -198,11 +198,11 @@ async def compare(
         return make
 
     def raw_plan(
-        plan_of: Callable[[], object], scope: str
+        plan_of: Callable[[], Plan], scope: str
     ) -> Callable[[int], Callable[[], Awaitable[int]]]:
         def make(rep: int) -> Callable[[], Awaitable[int]]:
             plan = plan_of()
-            return lambda: raw.append_plan(f"{scope}-{rep}", plan)  # type: ignore[arg-type]
+            return lambda: raw.append_plan(f"{scope}-{rep}", plan)
 
         return make
 
