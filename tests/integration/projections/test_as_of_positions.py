@@ -10,7 +10,6 @@ are commit order and the same answers hold trivially.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from domain.organization import ChangeScoringDefaults
 from domain.scorecard import commands as c
 from domain.scoring import ScoringDefaults, Status, Thresholds
 from eventstore import FeedPosition
-from eventstore.factory import open_store
 from projections.asof import AsOf
 from projections.queries.history import changes_between
 from projections.queries.scorecard import scorecard
@@ -31,22 +29,12 @@ from tests.integration.projections.support import (
     SC,
     P,
     Scenario,
-    build_small_scorecard,
     measure,
 )
 
 STRICTER = ChangeScoringDefaults(
     organization_id="org", scoring=ScoringDefaults(thresholds=Thresholds(green=1.05, amber=0.9))
 )
-
-
-@pytest.fixture
-async def s(database_url: str) -> AsyncIterator[Scenario]:
-    store = open_store(database_url)
-    scenario = Scenario(store)
-    await build_small_scorecard(scenario)
-    yield scenario
-    await store.close()
 
 
 async def _next_positions_from(s: Scenario, position: int) -> None:

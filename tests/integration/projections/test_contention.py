@@ -5,28 +5,17 @@ with the fresher state, and twins with one idempotency key both get the first re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from domain.commands import Command
 from eventstore import Metadata
-from eventstore.factory import open_store
 from ledger import Ledger
 from streams import scorecard_stream
-from tests.integration.projections.support import SC, Scenario, build_small_scorecard, measure
+from tests.integration.projections.support import SC, Scenario, measure
 
 WRITERS = 8
-
-
-@pytest.fixture
-async def s(database_url: str) -> AsyncIterator[Scenario]:
-    store = open_store(database_url)
-    scenario = Scenario(store)
-    await build_small_scorecard(scenario)
-    yield scenario
-    await store.close()
 
 
 def _ledger(s: Scenario, **kw: Any) -> Ledger:

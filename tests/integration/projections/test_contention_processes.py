@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import queue as queue_module
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +23,7 @@ from eventstore import Metadata
 from eventstore.factory import open_store
 from ledger import Ledger
 from streams import scorecard_stream
-from tests.integration.projections.support import SC, P, Scenario, build_small_scorecard, measure
+from tests.integration.projections.support import SC, P, Scenario, measure
 
 PROCESSES = 2
 TASKS = 8
@@ -65,15 +64,6 @@ def _writer_process(
     url: str, tenant_id: str, numbers: list[int], recorded_at: str, barrier: Any, out: Any
 ) -> None:
     out.put(asyncio.run(_write(url, tenant_id, numbers, recorded_at, barrier)))
-
-
-@pytest.fixture
-async def s(database_url: str) -> AsyncIterator[Scenario]:
-    store = open_store(database_url)
-    scenario = Scenario(store)
-    await build_small_scorecard(scenario)
-    yield scenario
-    await store.close()
 
 
 async def test_sixteen_writers_in_two_processes_store_every_command_exactly_once(

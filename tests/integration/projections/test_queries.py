@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,7 +10,6 @@ from domain.errors import DomainError
 from domain.kpi_kinds import Direction
 from domain.scorecard import commands as c
 from domain.scoring import Status, Thresholds
-from eventstore.factory import open_store
 from projections import async_projections
 from projections.asof import AsOf
 from projections.queries.audit import AuditFilter, audit_trail
@@ -24,21 +22,10 @@ from tests.feed import settled
 from tests.integration.projections.support import (
     SC,
     P,
-    Scenario,
-    build_small_scorecard,
     kpi,
     measure,
     target,
 )
-
-
-@pytest.fixture
-async def s(database_url: str) -> AsyncIterator[Scenario]:
-    store = open_store(database_url)
-    scenario = Scenario(store)
-    await build_small_scorecard(scenario)
-    yield scenario
-    await store.close()
 
 
 async def test_a_monthly_scorecard_scores_and_rolls_up_as_worked_by_hand(s):

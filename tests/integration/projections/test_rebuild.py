@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from domain.scorecard import commands as c
@@ -20,15 +18,6 @@ from projections.runner import ProjectionRunner
 from projections.tables import READ_MODEL_TABLES, audit
 from tests.feed import settled
 from tests.integration.projections.support import SC, P, Scenario, build_small_scorecard, measure
-
-
-@pytest.fixture
-async def s(database_url: str) -> AsyncIterator[Scenario]:
-    store = open_store(database_url)
-    scenario = Scenario(store)
-    await build_small_scorecard(scenario)
-    yield scenario
-    await store.close()
 
 
 async def _generations(store: SqlEventStore, table: sa.Table) -> set[int]:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,15 +21,6 @@ from projections.runner import ProjectionRunner
 from projections.tables import audit
 from tests.feed import settled
 from tests.integration.projections.support import Scenario, build_small_scorecard
-
-
-@pytest.fixture
-async def s(database_url: str) -> AsyncIterator[Scenario]:
-    store = open_store(database_url)
-    scenario = Scenario(store)
-    await build_small_scorecard(scenario)
-    yield scenario
-    await store.close()
 
 
 async def _audit_rows(store: SqlEventStore) -> list[tuple[Any, ...]]:
