@@ -3,6 +3,7 @@ throwaway PostgreSQL database per run."""
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import platform
@@ -227,3 +228,26 @@ class Latencies:
 
 def format_ms(seconds: float) -> str:
     return f"{seconds * 1000:,.2f}"
+
+
+def benchmark_parser(
+    prog: str, description: str | None, quick_help: str
+) -> argparse.ArgumentParser:
+    """The options every benchmark takes: ``--quick`` (with what it means for this one) and
+    ``--verbose``; a benchmark adds its own."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--verbose", action="store_true", help="print every timed run")
+    return parser
+
+
+def verbose_log(verbose: bool) -> Callable[[str], None]:
+    """A log that prints each line (flushed) only with ``--verbose``."""
+
+    def log(line: str) -> None:
+        if verbose:
+            print(line, flush=True)
+
+    return log

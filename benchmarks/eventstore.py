@@ -20,7 +20,6 @@ ours events/s divided by raw events/s, and the last line printed is the worst ra
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sqlite3
 import sys
@@ -39,12 +38,14 @@ import orjson
 from api.migrations import upgrade_async
 from benchmarks._common import (
     Comparison,
+    benchmark_parser,
     libpq_url,
     machine_description,
     postgres_url,
     render_table,
     scratch_postgres_database,
     timed,
+    verbose_log,
     worst_ratio,
 )
 from eventstore import NO_STREAM, START, Metadata, NewEvent
@@ -536,20 +537,13 @@ async def run_sqlite(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.eventstore",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = benchmark_parser(
+        "python -m benchmarks.eventstore", __doc__, "smaller runs (under a minute)"
     )
-    parser.add_argument("--quick", action="store_true", help="smaller runs (under a minute)")
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
-    parser.add_argument("--verbose", action="store_true", help="print every timed run")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-
-    def log(line: str) -> None:
-        if args.verbose:
-            print(line, flush=True)
+    log = verbose_log(args.verbose)
 
     started = time.perf_counter()
     run = run_postgres if args.backend == "postgres" else run_sqlite

@@ -26,7 +26,6 @@ The last line is the headline: ``write path worst ratio: N.NN``, L8-one's ratio.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -38,11 +37,13 @@ from datetime import UTC, datetime
 from api.migrations import upgrade_async
 from benchmarks._common import (
     Comparison,
+    benchmark_parser,
     machine_description,
     postgres_url,
     render_table,
     scratch_postgres_database,
     timed,
+    verbose_log,
 )
 from benchmarks.eventstore import Plan, RawPostgres, batch_plan, single_event_plan
 from domain.kpi_kinds import Aggregation, Direction, KpiKind
@@ -327,19 +328,12 @@ def render_history(rows: list[HistoryRow]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.writes",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = benchmark_parser(
+        "python -m benchmarks.writes", __doc__, "smaller runs (under a minute)"
     )
-    parser.add_argument("--quick", action="store_true", help="smaller runs (under a minute)")
-    parser.add_argument("--verbose", action="store_true", help="print every timed run")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-
-    def log(line: str) -> None:
-        if args.verbose:
-            print(line, flush=True)
+    log = verbose_log(args.verbose)
 
     started = time.perf_counter()
     rows, grown = asyncio.run(run(sizes, log))
