@@ -13,6 +13,7 @@ from fastapi import FastAPI, HTTPException, Request, Response, WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 
+from api.dashboard import mount_dashboard
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.runtime import Runtime, open_runtime
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
     app.include_router(router, prefix="/graphql")
+    mount_dashboard(app)
 
     @app.middleware("http")
     async def request_ids(
