@@ -305,6 +305,11 @@ async function start(token) {
     state.asOf = asOf;
     refresh();
   });
+  state.live = new Live(token, {
+    onStatus: onLiveStatus,
+    onRejected: () => signIn("The server refused the token for live updates: it is wrong, revoked or expired. Enter a valid token."),
+  });
+  state.live.connect();
   if (!who.organization) {
     byId("tree").replaceChildren(h("p", { class: "empty" }, "This organization has no data yet."));
     return;
@@ -313,11 +318,6 @@ async function start(token) {
   if (!state.scorecards.length) {
     byId("tree").replaceChildren(h("p", { class: "empty" }, "This organization has no scorecard yet."));
   }
-  state.live = new Live(token, {
-    onStatus: onLiveStatus,
-    onRejected: () => signIn("The server refused the token for live updates: it is wrong, revoked or expired. Enter a valid token."),
-  });
-  state.live.connect();
   if (!state.scorecards.length) return;
   state.period = sessionStorage.getItem("scoreledger.period") ?? monthOf();
   fillPeriodPicker();

@@ -47,7 +47,7 @@ class Marks {
     const other = this.now?.get(key);
     if (this.now && other === undefined) {
       this.count += 1;
-      return h("span", { ...attributes, class: `${attributes.class} differs` }, label, text,
+      return h("span", { ...attributes, class: `${attributes.class} differs` }, label, h("span", { class: "text" }, text),
         h("span", { class: "now" }, " (gone now)"));
     }
     if (this.now && shown(other, field) !== text) {
@@ -56,11 +56,11 @@ class Marks {
         "span",
         { ...attributes, class: `${attributes.class} differs`, dataset: { field, now: shown(other, field) } },
         label,
-        text,
+        h("span", { class: "text" }, text),
         h("span", { class: "now" }, ` (now ${shown(other, field)})`),
       );
     }
-    return h("span", attributes, label, text);
+    return h("span", attributes, label, h("span", { class: "text" }, text));
   }
 }
 
