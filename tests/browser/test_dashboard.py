@@ -90,8 +90,8 @@ class Demo:
 
         async def drained() -> None:
             async with asyncio.timeout(20):
-                while self.server.runtime.fanout.subscribers(DEMO_TENANT):
-                    await asyncio.sleep(0.01)  # noqa: ASYNC110 (the fan-out signals joins only)
+                while self.server.runtime.fanout.subscribers(DEMO_TENANT):  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
 
         self.server.call(drained())
 
