@@ -80,6 +80,11 @@ Row = tuple[Any, ...]
 """One events row to insert, its values in INSERT_COLUMNS order."""
 
 
+def row_hash(row: Row) -> str:
+    """The chain hash of a planned row."""
+    return str(row[9])
+
+
 @dataclass(frozen=True, slots=True)
 class AppendRequest:
     """One append, independent of the backend that performs it."""
@@ -89,6 +94,22 @@ class AppendRequest:
     expected_version: ExpectedVersion
     events: Sequence[NewEvent]
     metadata: Metadata
+    known_tail: tuple[int, str] | None = None
+    """The stream's last version and hash as the caller last saw them (with an exact
+    expected version): the backend then plans on it without reading the tail. A stale one
+    is safe: the rows it plans collide with the stored version on the unique
+    (tenant, stream, version) constraint, which is a conflict, as it should be."""
+
+    def tail_query(self) -> tuple[str, str] | None:
+        """(tenant, stream) when the tail must be read first; None when it is known."""
+        return None if self.known_tail is not None else (self.tenant_id, self.stream_id)
+
+    def plan_after(self, tail: Sequence[Any] | None) -> list[Row]:
+        """:meth:`plan` on the tail read by :meth:`tail_query` (a (version, hash) row or
+        None), or on the known tail when there was nothing to read."""
+        if self.known_tail is not None:
+            return self.plan(*self.known_tail)
+        return self.plan(tail[0] if tail else None, tail[1] if tail else None)
 
     def plan(self, current: int | None, previous_hash: str | None) -> list[Row]:
         """Check the expectation against the stream's tail (None: no stream) and build the
@@ -165,7 +186,12 @@ class AppendRequest:
         ]
         last = recorded[-1]
         result = AppendResult(
-            self.stream_id, rows[0][2], last.version, last.position, last.transaction_id
+            self.stream_id,
+            rows[0][2],
+            last.version,
+            last.position,
+            last.transaction_id,
+            last_hash=row_hash(rows[-1]),
         )
         return result, recorded
 

@@ -176,6 +176,8 @@ class AppendResult:
     position: int
     transaction_id: int
     duplicate: bool = False
+    last_hash: str | None = None
+    """The chain hash of the stream's last event after the append (None on a replay)."""
 
     @property
     def token(self) -> FeedPosition:

@@ -104,6 +104,8 @@ class _Loaded(Generic[S]):
     version: int
     last: FeedPosition | None
     snapshot_version: int
+    tail_hash: str | None = None
+    """The chain hash of the event at ``version``, when known (not after a bare snapshot)."""
 
 
 class CommandExecutor:
@@ -166,10 +168,18 @@ class CommandExecutor:
         decider: DeciderLike[C, E, S],
         codec: Codec[E],
         snapshots: SnapshotCodec[S] | None,
+        *,
+        trust_cache: bool = False,
     ) -> _Loaded[S]:
         """The stream's state and version, the feed position of its last event and the
-        version of its newest snapshot."""
+        version of its newest snapshot.
+
+        With ``trust_cache``, a cached state whose tail hash is known is returned without
+        reading the events appended since: only for a state the caller is about to append
+        after with that version expected, where a stale cache shows as a conflict."""
         loaded = self._cached(tenant_id, stream_id, decider)
+        if trust_cache and loaded is not None and loaded.tail_hash is not None:
+            return loaded
         if loaded is None:
             loaded = _Loaded(decider.initial_state, 0, None, 0)
             if snapshots is not None:
@@ -190,7 +200,11 @@ class CommandExecutor:
         if recorded:
             self.events_folded += len(recorded)
             loaded = _Loaded(
-                state, recorded[-1].version, recorded[-1].feed_position, loaded.snapshot_version
+                state,
+                recorded[-1].version,
+                recorded[-1].feed_position,
+                loaded.snapshot_version,
+                recorded[-1].hash,
             )
         await self._keep(tenant_id, stream_id, decider, loaded, snapshots)
         return loaded
@@ -333,7 +347,12 @@ class CommandExecutor:
         attempt = 0
         while True:
             attempt += 1
-            loaded = await self._load(tenant_id, stream_id, decider, codec, snapshots)
+            # Within this process commands on a stream take turns, so the cached state is
+            # current unless another process appended; the append's expected version finds
+            # that out, and the retry reads what it appended.
+            loaded = await self._load(
+                tenant_id, stream_id, decider, codec, snapshots, trust_cache=attempt == 1
+            )
             # After a lost race, perhaps to a request with our key (in another process):
             if (
                 attempt > 1
@@ -388,7 +407,9 @@ class CommandExecutor:
                 # means another process wrote. Wait a jittered, growing while, then retry.
                 if attempt >= self.max_attempts:
                     raise
-                await asyncio.sleep(self.backoff(attempt))
+                if attempt > 1 or loaded.tail_hash is None:
+                    await asyncio.sleep(self.backoff(attempt))
+                # (after a first attempt on a trusted cache, retry at once with a fresh read)
                 continue
             if appended.duplicate:
                 return await replay.result(appended)
@@ -396,7 +417,13 @@ class CommandExecutor:
                 tenant_id,
                 stream_id,
                 decider,
-                _Loaded(state, appended.version, appended.token, loaded.snapshot_version),
+                _Loaded(
+                    state,
+                    appended.version,
+                    appended.token,
+                    loaded.snapshot_version,
+                    appended.last_hash,
+                ),
                 snapshots,
             )
             return BatchResult(
@@ -429,6 +456,7 @@ class CommandExecutor:
             idempotency_key=idempotency_key,
             request_hash=request_hash,
             inline=inline,
+            known_tail_hash=loaded.tail_hash if loaded.version else None,
         )
 
 

@@ -189,8 +189,11 @@ class PostgresEventStore(SqlEventStore):
                 if remember is None and len(request.events) <= _ROWS_PER_INSERT:
                     return await self._append_single_statement(driver, request)
                 return await self._append_on(driver, request, remember)
-        async with self.engine.connect() as conn:
-            # Handlers get a SQLAlchemy connection; its statements join our transaction.
+        # Handlers get a SQLAlchemy connection whose statements run in the driver's
+        # transaction: in AUTOCOMMIT mode SQLAlchemy begins none of its own (which asyncpg
+        # would nest as a SAVEPOINT, two more round trips), and ours is the only one.
+        async with self.engine.connect() as plain:
+            conn = await plain.execution_options(isolation_level="AUTOCOMMIT")
             driver = (await conn.get_raw_connection()).driver_connection
             result = await self._append_on(driver, request, remember, conn, inline)
         return result
@@ -201,8 +204,9 @@ class PostgresEventStore(SqlEventStore):
         INSERT hit the unique (tenant, stream, version) constraint: a conflict, as it
         should be, since our rows were versioned and hash-chained after a tail that is gone."""
         try:
-            tail = await driver.fetchrow(_TAIL_SQL, request.tenant_id, request.stream_id)
-            rows = request.plan(tail[0] if tail else None, tail[1] if tail else None)
+            query = request.tail_query()
+            tail = None if query is None else await driver.fetchrow(_TAIL_SQL, *query)
+            rows = request.plan_after(tail)
             returned = await self._insert_rows(driver, rows)
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation.classify(exc.constraint_name or str(exc)) from exc
@@ -218,22 +222,17 @@ class PostgresEventStore(SqlEventStore):
     ) -> AppendResult:
         try:
             async with driver.transaction():
-                tail = await driver.fetchrow(_TAIL_SQL, request.tenant_id, request.stream_id)
-                rows = request.plan(tail[0] if tail else None, tail[1] if tail else None)
+                query = request.tail_query()
+                tail = None if query is None else await driver.fetchrow(_TAIL_SQL, *query)
+                rows = request.plan_after(tail)
                 returned = await self._insert_rows(driver, rows)
                 result, recorded = request.recorded(rows, returned)
                 if remember is not None:
                     row = idempotency_row(request.tenant_id, *remember, result)
                     await driver.execute(_REMEMBER_SQL, *row.values())
                 if conn is not None:
-                    try:
-                        for handler in inline:
-                            await handler(conn, recorded)
-                    except BaseException:
-                        # Undo the handlers' part while our transaction is still open.
-                        await conn.rollback()
-                        raise
-                    await conn.commit()
+                    for handler in inline:
+                        await handler(conn, recorded)
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation.classify(exc.constraint_name or str(exc)) from exc
         return result

@@ -100,12 +100,16 @@ class SqlEventStore:
         idempotency_key: str | None = None,
         request_hash: str | None = None,
         inline: Sequence[InlineHandler] = (),
+        known_tail_hash: str | None = None,
     ) -> AppendResult:
         """Append ``events`` to a stream atomically, checking the expected version.
 
         With an idempotency key, a repeat of the same request returns the first result and
         writes nothing; the same key with a different request raises IdempotencyKeyReused.
         Inline handlers run in the same transaction; if one raises, nothing is stored.
+        ``known_tail_hash`` (with an exact expected version) is the hash of the stream's event
+        at that version as the caller knows it, which spares reading the tail; a stale one is
+        a conflict like any other.
         """
         if not events:
             raise EmptyAppend(stream_id)
@@ -118,7 +122,14 @@ class SqlEventStore:
             if found is not None:
                 return found
             remember = (idempotency_key, fingerprint)
-        request = AppendRequest(tenant_id, stream_id, expected_version, events, metadata)
+        known_tail = None
+        if known_tail_hash is not None:
+            if not isinstance(expected_version, int) or expected_version < 1:
+                raise ValueError("known_tail_hash needs an exact expected version of a stream")
+            known_tail = (expected_version, known_tail_hash)
+        request = AppendRequest(
+            tenant_id, stream_id, expected_version, events, metadata, known_tail
+        )
         attempts = _ANY_RETRIES if expected_version is ANY else 1
         for attempt in range(attempts):
             try:
@@ -160,12 +171,12 @@ class SqlEventStore:
         Unique-constraint failures are raised as UniqueViolation."""
         async with self.write_engine.begin() as conn:
             try:
-                tail = (
-                    await conn.execute(
-                        _TAIL, {"tenant_id": request.tenant_id, "stream_id": request.stream_id}
-                    )
-                ).first()
-                rows = request.plan(tail.version if tail else None, tail.hash if tail else None)
+                query = request.tail_query()
+                tail = None
+                if query is not None:
+                    params = {"tenant_id": query[0], "stream_id": query[1]}
+                    tail = (await conn.execute(_TAIL, params)).first()
+                rows = request.plan_after(tail)
                 returned = await self._insert(conn, rows)
                 result, recorded = request.recorded(rows, returned)
                 if remember is not None:

@@ -27,6 +27,7 @@ from eventstore.append import (
     Row,
     UniqueViolation,
     idempotency_row,
+    row_hash,
 )
 from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
 from eventstore.jsoncodec import json_dumps, json_loads
@@ -241,8 +242,9 @@ def _write(
     try:
         if own_transaction:
             conn.execute("BEGIN IMMEDIATE")
-        tail = conn.execute(_TAIL_SQL, (request.tenant_id, request.stream_id)).fetchone()
-        rows = request.plan(tail[0] if tail else None, tail[1] if tail else None)
+        query = request.tail_query()
+        tail = None if query is None else conn.execute(_TAIL_SQL, query).fetchone()
+        rows = request.plan_after(tail)
         positions = _insert_rows(conn, rows, stamp)
         if remember is not None:
             row = idempotency_row(request.tenant_id, *remember, _result(request, rows, positions))
@@ -281,7 +283,9 @@ def _insert_rows(conn: sqlite3.Connection, rows: list[Row], stamp: Stamp) -> lis
 
 
 def _result(request: AppendRequest, rows: list[Row], positions: list[int]) -> AppendResult:
-    return AppendResult(request.stream_id, rows[0][2], rows[-1][2], positions[-1], 0)
+    return AppendResult(
+        request.stream_id, rows[0][2], rows[-1][2], positions[-1], 0, last_hash=row_hash(rows[-1])
+    )
 
 
 _as_recorded = tuple.__new__

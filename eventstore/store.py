@@ -46,6 +46,7 @@ class EventStore(Protocol):
         idempotency_key: str | None = None,
         request_hash: str | None = None,
         inline: Sequence[InlineHandler] = (),
+        known_tail_hash: str | None = None,
     ) -> AppendResult: ...
 
     async def read_stream(

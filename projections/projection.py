@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -38,8 +39,10 @@ async def live_generation(conn: AsyncConnection, name: str) -> int:
     return FIRST_GENERATION if value is None else int(value)
 
 
+@functools.cache
 def live_generation_subquery(name: str) -> sa.ScalarSelect[int]:
-    """:func:`live_generation` as a scalar subquery, so a read costs no extra statement."""
+    """:func:`live_generation` as a scalar subquery, so a read or an inline write costs no
+    extra statement (one object per name, so statements built on it cache)."""
     return (
         sa.select(sa.func.coalesce(sa.func.max(generations.c.generation), FIRST_GENERATION))
         .where(generations.c.name == name)
@@ -47,12 +50,29 @@ def live_generation_subquery(name: str) -> sa.ScalarSelect[int]:
     )
 
 
-class Inline:
-    """Runs a projection inside the append's transaction (read-your-writes)."""
+class InlineProjection(Projection, Protocol):
+    """A projection that can also apply events to whichever generation is live, naming it
+    in its own statements (a subquery) instead of asking for it first."""
 
-    def __init__(self, projection: Projection) -> None:
+    async def apply_live(self, conn: AsyncConnection, events: Sequence[RecordedEvent]) -> None:
+        """Apply ``events`` to the live generation's rows."""
+        ...
+
+
+class Inline:
+    """Runs a projection inside the append's transaction (read-your-writes).
+
+    The projection resolves the live generation in each statement rather than the handler
+    reading it first: one round trip less per command, and no number cached between
+    commands that a rebuild's switch-over could make stale. It is exactly as safe as reading
+    it first: the append has inserted its events before the projection's statements run, and
+    a rebuild switches generations while holding a lock that conflicts with that insert, so
+    a switch either waits for this transaction (and the rebuild then applies its events to
+    the new generation) or committed before the insert (and every statement here sees it).
+    """
+
+    def __init__(self, projection: InlineProjection) -> None:
         self.projection = projection
 
     async def __call__(self, conn: AsyncConnection, events: Sequence[RecordedEvent]) -> None:
-        generation = await live_generation(conn, self.projection.name)
-        await self.projection.apply(conn, events, generation)
+        await self.projection.apply_live(conn, events)

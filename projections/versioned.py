@@ -13,6 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from eventstore import RecordedEvent
 from projections.tables import SYSTEM_COLUMNS
 
+LIVE = 0
+"""The generation of a change applied inline: whichever generation is live when each
+statement runs, resolved by the database in that statement (generations start at 1)."""
+
 
 class ProjectionError(Exception):
     """An event does not fit the read model (a bug or a log the model cannot follow)."""
@@ -61,11 +65,25 @@ class Change:
         return {**dict(self.scope), **key} if self.scope else key
 
 
-def current(table: sa.Table, change: Change, key: dict[str, Any]) -> sa.ColumnElement[bool]:
+def _generation(change: Change, live: sa.ColumnElement[int] | None) -> Any:
+    """The generation ``change`` writes to: its number, or the live one's subquery."""
+    if change.generation != LIVE:
+        return change.generation
+    if live is None:
+        raise ProjectionError("a change in the live generation needs the projection's subquery")
+    return live
+
+
+def current(
+    table: sa.Table,
+    change: Change,
+    key: dict[str, Any],
+    live: sa.ColumnElement[int] | None = None,
+) -> sa.ColumnElement[bool]:
     """The filter for the current version of the rows matching ``key``."""
     return sa.and_(
         table.c.tenant_id == change.tenant_id,
-        table.c.generation == change.generation,
+        table.c.generation == _generation(change, live),
         table.c.sys_to_pos.is_(None),
         *(table.c[name] == value for name, value in change.key(key).items()),
     )
@@ -96,11 +114,12 @@ async def close(
     table: sa.Table,
     change: Change,
     key: dict[str, Any],
+    live: sa.ColumnElement[int] | None = None,
     **extra: Any,
 ) -> int:
     """End the current version of the rows matching ``key``; return how many ended."""
     result = await conn.execute(
-        table.update().where(current(table, change, key)).values(ended(change, **extra))
+        table.update().where(current(table, change, key, live)).values(ended(change, **extra))
     )
     return int(result.rowcount)
 
@@ -111,15 +130,28 @@ async def replace(
     change: Change,
     key: dict[str, Any],
     changes: dict[str, Any],
+    live: sa.ColumnElement[int] | None = None,
 ) -> None:
     """Close the current version of one entity and open a new one with ``changes`` applied."""
-    row = (await conn.execute(sa.select(table).where(current(table, change, key)))).first()
+    query = sa.select(table).where(current(table, change, key, live))
+    row = (await conn.execute(query)).first()
     if row is None:
         raise ProjectionError(f"{table.name}: no current row for {key} ({change.event_type})")
     values = {k: v for k, v in row._mapping.items() if k not in SYSTEM_COLUMNS}
     values.update(changes)
-    await close(conn, table, change, key)
-    await conn.execute(table.insert(), opened(change, values))
+    await close(conn, table, change, key, live)
+    await conn.execute(*_insert(table, [opened(change, values)], live))
+
+
+def _insert(
+    table: sa.Table, rows: list[dict[str, Any]], live: sa.ColumnElement[int] | None
+) -> tuple[sa.Insert, list[dict[str, Any]]]:
+    """The INSERT of ``rows`` and its parameters; rows of the live generation take it from
+    the subquery in the statement (all rows of one batch are of one generation)."""
+    if live is None or rows[0]["generation"] != LIVE:
+        return table.insert(), rows
+    params = [{k: v for k, v in row.items() if k != "generation"} for row in rows]
+    return table.insert().values(generation=live), params
 
 
 def ended(change: Change, **extra: Any) -> dict[str, Any]:
@@ -135,15 +167,22 @@ def ended(change: Change, **extra: Any) -> dict[str, Any]:
 
 
 @functools.cache
-def _close_many(table: sa.Table, key: tuple[str, ...], extra: tuple[str, ...]) -> sa.Update:
-    """An UPDATE ending the current version of one entity, every value a bind parameter,
-    for closing many entities in one executemany."""
+def _close_many(
+    table: sa.Table,
+    key: tuple[str, ...],
+    extra: tuple[str, ...],
+    live: sa.ColumnElement[int] | None,
+) -> sa.Update:
+    """An UPDATE ending the current version of one entity, every value a bind parameter
+    (the generation too, unless it is the live one's subquery), for closing many entities in
+    one executemany."""
     ends = ("sys_to_time", "sys_to_pos", "ended_by", "end_event", "end_reason", *extra)
+    generation = sa.bindparam("w_generation") if live is None else live
     return (
         table.update()
         .where(
             table.c.tenant_id == sa.bindparam("w_tenant_id"),
-            table.c.generation == sa.bindparam("w_generation"),
+            table.c.generation == generation,
             table.c.sys_to_pos.is_(None),
             *(table.c[name] == sa.bindparam(f"k_{name}") for name in key),
         )
@@ -169,8 +208,11 @@ class Writer:
     outcome of applying the events one by one.
     """
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, live: sa.ColumnElement[int] | None = None) -> None:
+        """``live``: the subquery naming the live generation, for changes of generation
+        :data:`LIVE` (applied inline, where it spares a statement asking for it first)."""
         self.conn = conn
+        self.live = live
         self._new: list[tuple[sa.Table, dict[str, Any]]] = []
         self._ends: list[tuple[sa.Table, Change, dict[str, Any], dict[str, Any]]] = []
         # The pending open versions by table and key columns, so that ending one found in the
@@ -182,20 +224,21 @@ class Writer:
         """Send the pending ends, then the pending new versions."""
         ends, self._ends = self._ends, []
         groups: dict[tuple[sa.Table, tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
+        live = self.live if ends and ends[0][1].generation == LIVE else None
         for table, change, key, extra in ends:
             params = {"w_tenant_id": change.tenant_id, "w_generation": change.generation}
             params.update({f"k_{name}": value for name, value in key.items()})
             params.update({f"v_{name}": value for name, value in ended(change, **extra).items()})
             groups.setdefault((table, tuple(key), tuple(extra)), []).append(params)
         for (table, key_names, extra_names), rows in groups.items():
-            await self.conn.execute(_close_many(table, key_names, extra_names), rows)
+            await self.conn.execute(_close_many(table, key_names, extra_names, live), rows)
         new, self._new = self._new, []
         self._open.clear()
         by_table: dict[sa.Table, list[dict[str, Any]]] = {}
         for table, row in new:
             by_table.setdefault(table, []).append(row)
         for table, rows in by_table.items():
-            await self.conn.execute(table.insert(), rows)
+            await self.conn.execute(*_insert(table, rows, self.live))
 
     async def insert(self, table: sa.Table, change: Change, values: dict[str, Any]) -> None:
         row = opened(change, values)
@@ -227,4 +270,4 @@ class Writer:
         self, table: sa.Table, change: Change, key: dict[str, Any], changes: dict[str, Any]
     ) -> None:
         await self.flush()
-        await replace(self.conn, table, change, key, changes)
+        await replace(self.conn, table, change, key, changes, self.live)

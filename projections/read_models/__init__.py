@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventstore import RecordedEvent
 from projections import tables as t
+from projections.projection import live_generation_subquery
 from projections.read_models import initiatives, kpis, organization, structure
 from projections.read_models.registry import HANDLERS
-from projections.versioned import Change, Writer
+from projections.versioned import LIVE, Change, Writer
 from streams.codec import codec
 
 # The handler modules register themselves on import.
@@ -31,7 +32,15 @@ class ReadModelProjection:
         self, conn: AsyncConnection, events: Sequence[RecordedEvent], generation: int
     ) -> None:
         """Apply ``events`` in order to the rows of ``generation``."""
-        writer = Writer(conn)
+        await self._apply(Writer(conn), events, generation)
+
+    async def apply_live(self, conn: AsyncConnection, events: Sequence[RecordedEvent]) -> None:
+        """Apply ``events`` to the live generation, which each statement names itself."""
+        await self._apply(Writer(conn, live_generation_subquery(self.name)), events, LIVE)
+
+    async def _apply(
+        self, writer: Writer, events: Sequence[RecordedEvent], generation: int
+    ) -> None:
         for recorded in events:
             event = codec.decode(recorded)
             handler = HANDLERS.get(type(event))
