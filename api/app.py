@@ -16,6 +16,7 @@ from strawberry.fastapi import GraphQLRouter
 from api.dashboard import mount_dashboard
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.rest.setup import install_rest
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 
@@ -70,7 +71,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Scoreledger",
-        description="Event-sourced balanced scorecards: GraphQL at /graphql.",
+        description=(
+            "Event-sourced balanced scorecards: GraphQL at /graphql; REST for integrators "
+            "under /v1 (errors as RFC 9457 application/problem+json)."
+        ),
         version="0.1.0",
         lifespan=lifespan,
     )
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
     app.include_router(router, prefix="/graphql")
+    install_rest(app)
     mount_dashboard(app)
 
     @app.middleware("http")

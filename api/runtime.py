@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import structlog
 
 from api.auth.tokens import TokenRegistry
+from api.ingest import Ingestion
 from api.live import FeedFanout
 from api.migrations import MigrationsBehind, current_revision, head_revision, upgrade_async
+from api.rest.idempotency import IdempotencyKeys, instance_owner
 from api.settings import ProjectionsMode, Settings
 from eventstore import FeedPosition
 from eventstore.factory import open_store
@@ -36,6 +38,8 @@ class Runtime:
     ledger: Ledger
     tokens: TokenRegistry
     fanout: FeedFanout
+    ingestion: Ingestion
+    idempotency: IdempotencyKeys
     runners: list[ProjectionRunner] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -77,6 +81,7 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.idempotency.close()
         await self.store.close()
 
 
@@ -103,12 +108,15 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     except BaseException:
         await store.close()
         raise
+    ledger = Ledger(store)
     runtime = Runtime(
         settings=settings,
         store=store,
-        ledger=Ledger(store),
+        ledger=ledger,
         tokens=TokenRegistry(store.engine, store.write_engine),
         fanout=FeedFanout(store, poll_interval=settings.poll_interval),
+        ingestion=Ingestion(ledger, store.engine),
+        idempotency=IdempotencyKeys(store.engine, store.write_engine, owner=instance_owner()),
     )
     try:
         if settings.projections is ProjectionsMode.ON:

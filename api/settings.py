@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     poll_interval: float = Field(
         default=1.0, gt=0, description="Feed poll fallback when no notification arrives"
     )
+    test_fault_pause: str | None = Field(
+        default=None,
+        description="Test fault-injection point only, never for production: "
+        "'<before_append|after_append>:<file>' makes a REST measurement batch announce that "
+        "point in <file> and hang there (see api.rest.faults)",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,5 @@
-"""Tables owned by the API layer: bearer tokens (stored hashed)."""
+"""Tables owned by the API layer: bearer tokens (stored hashed) and the REST API's
+idempotency keys with the responses they answered."""
 
 from __future__ import annotations
 
@@ -18,4 +19,19 @@ api_tokens = sa.Table(
     sa.Column("secret_hash", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+)
+
+api_idempotency_keys = sa.Table(
+    "api_idempotency_keys",
+    metadata,
+    sa.Column("tenant_id", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("content_type", sa.String(100)),
+    sa.Column("body", sa.LargeBinary),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
 )
