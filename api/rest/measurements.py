@@ -101,9 +101,10 @@ def _too_large(detail: str) -> ProblemError:
     return ProblemError(413, "too-large", detail)
 
 
-def _request_hash(request: Request, body: bytes, variant: str = "") -> str:
+def request_hash(method: str, path: str, body: bytes, variant: str = "") -> str:
+    """What identifies a request for its idempotency key: method, path, variant, body."""
     digest = hashlib.sha256()
-    for part in (request.method, request.url.path, variant):
+    for part in (method, path, variant):
         digest.update(part.encode() + b"\0")
     digest.update(body)
     return digest.hexdigest()
@@ -123,18 +124,18 @@ async def _idempotent(
     request: Request,
     principal: Principal,
     key: str | None,
-    request_hash: str,
+    hashed: str,
     work: Callable[[ItemIds], Awaitable[tuple[StoredResponse, bool]]],
 ) -> Response:
     """Run ``work`` once per key: ``work`` returns the response and whether it may be kept
     for replays (not when some item failed for a passing reason)."""
     runtime = _runtime(request)
-    ids = ItemIds.for_request(principal.tenant_id, key, request_hash)
+    ids = ItemIds.for_request(principal.tenant_id, key, hashed)
     if key is None:
         stored, _ = await _guarded(work, ids)
         return _typed(stored, {})
     check_key(key)
-    async with runtime.idempotency.hold(principal.tenant_id, key, request_hash) as held:
+    async with runtime.idempotency.hold(principal.tenant_id, key, hashed) as held:
         if held.replay is not None:
             return _typed(held.replay, {REPLAYED: "true"})
         assert held.claim is not None
@@ -209,7 +210,7 @@ async def post_measurements(request: Request, idempotency_key: IdempotencyKey = 
         raise ProblemError(415, "unsupported-media-type", f"send {JSON}, not {media or 'nothing'}")
     body = await _body(request, MAX_JSON_BYTES)
     raw_items = _batch_items(body)
-    request_hash = _request_hash(request, body)
+    hashed = request_hash(request.method, request.url.path, body)
 
     async def work(ids: ItemIds) -> tuple[StoredResponse, bool]:
         items = [parse_item(index, raw) for index, raw in enumerate(raw_items)]
@@ -220,7 +221,7 @@ async def post_measurements(request: Request, idempotency_key: IdempotencyKey = 
         }
         return _answer(207, payload), not report.transient
 
-    return await _idempotent(request, principal, idempotency_key, request_hash, work)
+    return await _idempotent(request, principal, idempotency_key, hashed, work)
 
 
 def _batch_items(body: bytes) -> list[Any]:
@@ -307,8 +308,8 @@ async def import_measurements(
     if dry_run:
         stored, _ = await _guarded(work, ItemIds())
         return _typed(stored, {})
-    request_hash = _request_hash(request, body, "import")
-    return await _idempotent(request, principal, idempotency_key, request_hash, work)
+    hashed = request_hash(request.method, request.url.path, body, "import")
+    return await _idempotent(request, principal, idempotency_key, hashed, work)
 
 
 __all__ = ["PROBLEM_JSON", "router"]
