@@ -20,9 +20,11 @@ import httpx
 import schemathesis
 from graphql import introspection_from_schema
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import checks
 from schemathesis.core.result import Ok
 from schemathesis.generation.case import Case
 
+from api.auth.roles import Role
 from api.graphql.schema import build_schema
 from tests.e2e.conftest import Api, build_small_scorecard
 
@@ -112,3 +114,69 @@ async def test_text_with_a_nul_character_is_refused_as_bad_input(api: Api) -> No
         ]
     teams = await api.query("{ organization { teams { name } } }")
     assert [t["name"] for t in teams["organization"]["teams"]] == ["IT"]
+
+
+REST_CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+]
+"""Every response: no 5xx, a documented status and content type, a body of its schema."""
+REST_EXAMPLES_PER_OPERATION = 40
+
+
+async def test_generated_rest_requests_get_answers_the_openapi_document_describes(
+    api: Api,
+) -> None:
+    await build_small_scorecard(api)
+    document = (await api.http.get("/openapi.json")).json()
+    schema = schemathesis.openapi.from_dict(document)
+    loop = asyncio.get_running_loop()
+    headers = {"Authorization": f"Bearer {api.token(Role.INTEGRATOR)}"}
+    failures: list[str] = []
+    answered: set[tuple[str, int]] = set()
+
+    def send(case: Case[Any]) -> httpx.Response:
+        kwargs = case.as_transport_kwargs(base_url="http://test", headers=headers)
+        kwargs.pop("cookies", None)  # none are used; httpx wants them on the client
+        if isinstance(kwargs.get("data"), str | bytes):
+            kwargs["content"] = kwargs.pop("data")
+        request = api.http.request(**kwargs)
+        return asyncio.run_coroutine_threadsafe(request, loop).result(timeout=60)
+
+    def explore() -> list[str]:
+        labels = []
+        for result in schema.get_all_operations():
+            assert isinstance(result, Ok), result
+            operation = result.ok()
+            if not operation.path.startswith("/v1/"):
+                continue
+            labels.append(operation.label)
+
+            @settings(
+                max_examples=REST_EXAMPLES_PER_OPERATION,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy())
+            def one(case: Case[Any]) -> None:
+                response = send(case)
+                answered.add((case.operation.label, response.status_code))
+                try:
+                    case.validate_response(response, checks=REST_CHECKS)
+                except Exception as error:  # each failed check, collected for the report
+                    failures.append(f"{case.operation.label}: {error}")
+
+            one()
+        return labels
+
+    explored = await asyncio.to_thread(explore)
+    assert {"POST /v1/measurements", "POST /v1/measurements/import"} <= set(explored)
+    assert not failures, "\n\n".join(failures[:5])
+    # Generated batches got through to the ledger, not only refusals:
+    assert ("POST /v1/measurements", 207) in answered
