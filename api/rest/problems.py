@@ -165,12 +165,9 @@ PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Probl
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for routes answering these statuses with problems."""
+    """OpenAPI ``responses`` entries for routes answering these statuses with problems (the
+    ``Problem`` schema is added to the document's components by :mod:`api.rest.setup`)."""
     return {
-        status: {
-            "description": HTTPStatus(status).phrase,
-            "model": Problem,
-            "content": PROBLEM_CONTENT,
-        }
+        status: {"description": HTTPStatus(status).phrase, "content": PROBLEM_CONTENT}
         for status in statuses
     }
