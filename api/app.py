@@ -16,6 +16,7 @@ from strawberry.fastapi import GraphQLRouter
 from api.dashboard import mount_dashboard
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.rest.operations import install_operations
 from api.rest.setup import install_rest
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime:
             app.state.runtime = runtime
+            runtime.store.append_listeners.append(app.state.metrics.count_appended)
             yield
 
     app = FastAPI(
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(router, prefix="/graphql")
     install_rest(app)
+    install_operations(app)
     mount_dashboard(app)
 
     @app.middleware("http")

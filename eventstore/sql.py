@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,6 +86,9 @@ class SqlEventStore:
         self.engine = engine
         self.write_engine = write_engine or engine
         self.upcasters = upcasters or UpcasterRegistry()
+        self.append_listeners: list[Callable[[int], None]] = []
+        """Called after each append commits with how many events it wrote (replays of an
+        idempotent request wrote none and call nothing); for metrics."""
 
     # -- appending ---------------------------------------------------------------------
 
@@ -158,6 +161,8 @@ class SqlEventStore:
                     return found
                 raise
             self._committed()
+            for listener in self.append_listeners:
+                listener(len(events))
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -31,6 +31,9 @@ class Capability(StrEnum):
     """Record a value (or a correction of one)."""
     MANAGE_MEASUREMENTS = "manage_measurements"
     """Retract a recorded value."""
+    FOLLOW_FEED = "follow_feed"
+    """The organization's event feed (``GET /v1/events``): every event with its who/why
+    metadata, so integrators can follow what changed; viewers see no who/why and may not."""
 
 
 GRANTS: dict[Role, frozenset[Capability]] = {
@@ -43,11 +46,14 @@ GRANTS: dict[Role, frozenset[Capability]] = {
             Capability.EDIT_TARGETS,
             Capability.RECORD_MEASUREMENTS,
             Capability.MANAGE_MEASUREMENTS,
+            Capability.FOLLOW_FEED,
         }
     ),
     Role.VIEWER: frozenset({Capability.READ_CURRENT}),
-    Role.AUDITOR: frozenset({Capability.READ_CURRENT, Capability.READ_HISTORY}),
-    Role.INTEGRATOR: frozenset({Capability.RECORD_MEASUREMENTS}),
+    Role.AUDITOR: frozenset(
+        {Capability.READ_CURRENT, Capability.READ_HISTORY, Capability.FOLLOW_FEED}
+    ),
+    Role.INTEGRATOR: frozenset({Capability.RECORD_MEASUREMENTS, Capability.FOLLOW_FEED}),
 }
 """The capabilities of each role; a role never gains one implicitly."""
 
