@@ -9,6 +9,7 @@ from api.auth.roles import Role
 from api.demo import DEMO_TENANT
 from ledger.demo import DemoOptions, generate
 from tests.e2e.conftest import Api
+from tests.e2e.shell_examples import Shell, section_blocks
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -40,3 +41,27 @@ async def test_every_readme_example_runs_on_the_demo(api: Api) -> None:
             assert len(data["scorecard"]["perspectives"]) == 4
         if "integrity" in data:
             assert data["integrity"]["ok"] is True
+
+
+async def test_the_integrator_examples_run_on_the_demo_as_written(
+    api: Api, database_url: str, tmp_path: Path
+) -> None:
+    await generate(api.runtime.ledger, DemoOptions(tenant_id=DEMO_TENANT))
+    blocks = section_blocks(README.read_text(), "Integrators")
+    assert len(blocks) >= 3
+    shell = Shell(api.http, database_url, tmp_path)
+    for block in blocks:
+        await shell.run(block)
+    by_path = {}
+    for response in shell.responses:
+        by_path.setdefault(response.request.url.path, []).append(response)
+    (batch,) = by_path["/v1/measurements"]
+    assert batch.status_code == 207
+    assert [r["status"] for r in batch.json()["results"]] == ["created", "created"]
+    dry, real = by_path["/v1/measurements/import"]
+    assert dry.json()["dry_run"] is True and real.json()["dry_run"] is False
+    assert [r["status"] for r in dry.json()["results"]] == ["created", "created"]
+    assert [(r["row"], r["status"]) for r in real.json()["results"]] == [
+        (2, "created"),
+        (3, "created"),
+    ]
