@@ -13,12 +13,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.runtime import Runtime
 from projections import async_projections, checkpoints
+
+log = structlog.get_logger(__name__)
 
 UNMATCHED = "<unmatched>"
 """The route label of a request no route matched (a 404), so paths never become labels."""
@@ -99,8 +102,9 @@ def metrics_of(request: Request) -> Metrics:
 
 
 class RequestMetrics:
-    """ASGI middleware: counts every HTTP request by its route template and status, and
-    times it to the start of its response."""
+    """ASGI middleware: counts every HTTP request by its route template and status, times it
+    to the start of its response, and logs it (with the request id the outer middleware
+    bound to the log context)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -129,12 +133,25 @@ class RequestMetrics:
             self.metrics.requests.labels(method, route, str(status)).inc()
             taken = elapsed if elapsed is not None else time.perf_counter() - started
             self.metrics.latency.labels(method, route).observe(taken)
+            log.info(
+                "http_request",
+                method=method,
+                route=route,
+                path=scope.get("path"),
+                status=status,
+                duration_ms=round(taken * 1000, 2),
+            )
 
 
 def _route_template(scope: Scope) -> str:
     route: Any = scope.get("route")
-    path = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return str(path) if path else UNMATCHED
+    if route is None:
+        return UNMATCHED
+    if not getattr(route, "param_convertors", None):
+        # Without path parameters the path is its own template; a route's own path lacks
+        # the prefix of the router it was included with (GraphQL's, for one).
+        return str(scope.get("path") or UNMATCHED)
+    return str(getattr(route, "path_format", UNMATCHED))
 
 
 def install_metrics(app: FastAPI) -> Metrics:
