@@ -131,6 +131,8 @@ class Shell:
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         response = await self.http.request(method, url, headers=headers, content=body)
         assert response.status_code < 400, f"{method} {url}: {response.text}"
+        if "Next-Cursor" in response.headers:  # what a reader of the feed's last line copies
+            self.variables["CURSOR"] = response.headers["Next-Cursor"]
         return response
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import orjson
+
 from api.auth.roles import Role
 from api.demo import DEMO_TENANT
+from eventstore import START
 from ledger.demo import DemoOptions, generate
 from tests.e2e.conftest import Api
 from tests.e2e.shell_examples import Shell, section_blocks
@@ -65,3 +68,9 @@ async def test_the_integrator_examples_run_on_the_demo_as_written(
         (2, "created"),
         (3, "created"),
     ]
+    first, then = by_path["/v1/events"]
+    *read, last = [orjson.loads(line) for line in first.text.splitlines()]
+    *more, _ = [orjson.loads(line) for line in then.text.splitlines()]
+    assert len(read) == 500 and last["more"] is True
+    expected = await api.runtime.store.read_feed(START, tenant_id=DEMO_TENANT, limit=501)
+    assert more[0]["eventId"] == str(expected[500].event_id)
