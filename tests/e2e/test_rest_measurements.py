@@ -9,7 +9,7 @@ from typing import Any
 from api.auth.roles import Role
 from projections.read_models import ReadModelProjection
 from projections.rebuild import rebuild
-from tests.e2e.conftest import Api, build_small_scorecard
+from tests.e2e.conftest import OTHER_TENANT, Api, build_small_scorecard
 from tests.e2e.rest import (
     current_measurements,
     event_count,
@@ -135,3 +135,17 @@ async def test_two_concurrent_batches_for_one_scorecard_store_every_item_exactly
     assert len(stored) == 80
     assert len({(kpi, period) for kpi, period, _, _ in stored}) == 80
     assert await event_count(api.runtime.store) - events_before == 80
+
+
+async def test_idempotency_keys_belong_to_one_organization(api: Api) -> None:
+    await build_small_scorecard(api)
+    await build_small_scorecard(api, tenant=OTHER_TENANT)
+    items = [item("availability", "2026-02", 97.0)]
+    ours = await post_batch(api, items, key="shared-key")
+    theirs = await post_batch(api, items, key="shared-key", tenant=OTHER_TENANT)
+    assert statuses(ours) == statuses(theirs) == ["created"]
+    assert "idempotent-replayed" not in theirs.headers
+    assert (
+        ours.json()["results"][0]["measurement_id"] != theirs.json()["results"][0]["measurement_id"]
+    )
+    assert await event_count(api.runtime.store, OTHER_TENANT) > 0
