@@ -98,7 +98,7 @@ def token_create(
     print(secret)
 
 
-def _print_demo_tokens(seeded: Seeded) -> None:
+def _print_demo_tokens(seeded: Seeded, host: str, port: int) -> None:
     may = {
         Role.ADMIN: "everything",
         Role.EDITOR: "structure, targets, measurements",
@@ -122,6 +122,12 @@ def _print_demo_tokens(seeded: Seeded) -> None:
     console.print(
         f'\nMain scorecard global id: [bold]{main_id}[/bold] (try period "{summary.last_period}").'
     )
+    admin = seeded.tokens.get(Role.ADMIN)
+    if admin is not None:
+        # The token rides in the fragment, which browsers never send to the server; the
+        # dashboard moves it to session storage and removes it from the address bar.
+        console.print("\nDashboard, signed in as the demo admin (open it in a browser):")
+        print(f"    http://{host}:{port}/#token={admin.secret}")
 
 
 @app.command()
@@ -141,6 +147,7 @@ def serve(
         f"GraphQL: [bold]{url}[/bold]" + (" (GraphiQL IDE)" if settings.graphiql_enabled else "")
     )
     console.print("Send the header  Authorization: Bearer <token>  (GraphiQL: the Headers tab).")
+    console.print(f"Dashboard: [bold]http://{host}:{port}/[/bold] (asks for a token once)")
     os.environ.setdefault("SCORELEDGER_DATABASE_URL", settings.database_url)
     from api.app import create_app
 
@@ -173,7 +180,7 @@ async def _seed(settings: Settings, host: str, port: int) -> None:
     except MigrationsBehind as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
-    _print_demo_tokens(seeded)
+    _print_demo_tokens(seeded, host, port)
 
 
 @app.command()
