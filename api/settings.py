@@ -15,6 +15,13 @@ class ProjectionsMode(StrEnum):
     OFF = "off"
 
 
+class LogFormat(StrEnum):
+    """How the server writes its log lines."""
+
+    CONSOLE = "console"
+    JSON = "json"
+
+
 class Settings(BaseSettings):
     """Everything the server needs to start; built explicitly, never at import time."""
 
@@ -44,6 +51,11 @@ class Settings(BaseSettings):
     max_cost: int = Field(default=25000, ge=100, description="Cost budget of one operation")
     poll_interval: float = Field(
         default=1.0, gt=0, description="Feed poll fallback when no notification arrives"
+    )
+    log_format: LogFormat = Field(
+        default=LogFormat.CONSOLE,
+        description="'json' for one JSON object a log line (with the request id), "
+        "'console' for key=value lines",
     )
     test_fault_pause: str | None = Field(
         default=None,

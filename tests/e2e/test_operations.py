@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import orjson
+import pytest
 import sqlalchemy as sa
 import structlog
 from alembic.script import ScriptDirectory
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.auth.roles import Role
+from api.logs import configure_logging
 from api.metrics import Metrics
 from api.migrations import alembic_config, head_revision
 from api.positions import decode_position
+from api.settings import LogFormat
 from projections import async_projections
 from tests.e2e.conftest import Api, build_small_scorecard
 
@@ -151,3 +155,20 @@ async def test_each_request_is_logged_with_its_request_id(api: Api) -> None:
         ("/healthz", 200, "req-42"),
         ("/readyz", 200, other.headers["X-Request-ID"]),
     ]
+
+
+async def test_json_logs_carry_the_request_id(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(LogFormat.JSON)
+    try:
+        response = await api.http.get("/healthz", headers={"X-Request-ID": "req-7"})
+    finally:
+        structlog.reset_defaults()
+
+    assert response.status_code == 200
+    lines = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (request,) = [line for line in lines if line["event"] == "http_request"]
+    assert request["request_id"] == "req-7"
+    assert request["route"] == "/healthz"
+    assert request["status"] == 200
+    assert request["level"] == "info"
+    assert request["timestamp"].endswith("Z")
