@@ -23,6 +23,7 @@ from api.ingest import MAX_ITEMS, ItemIds, Parsed, parse_item
 from api.ingest.csvfile import MAX_BYTES as MAX_CSV_BYTES
 from api.ingest.csvfile import CsvFormatError, parse_csv
 from api.ingest.run import Report
+from api.metrics import metrics_of
 from api.rest.faults import fault_checkpoint
 from api.rest.idempotency import HEADER, REPLAYED, StoredResponse, check_key
 from api.rest.models import BatchResponse, ImportResponse, counts, result_body
@@ -165,7 +166,7 @@ async def _ingest(
     runtime = _runtime(request)
     checkpoint = fault_checkpoint(runtime.settings.test_fault_pause)
     extra = {} if checkpoint is None else {"checkpoint": checkpoint}
-    return await runtime.ingestion.run(
+    report = await runtime.ingestion.run(
         principal.tenant_id,
         items,
         ids,
@@ -174,6 +175,12 @@ async def _ingest(
         dry_run=dry_run,
         **extra,
     )
+    if not dry_run:
+        # Items by result: created, superseded, unchanged, or the error's code.
+        counter = metrics_of(request).ingestion_items
+        for result in report.results:
+            counter.labels(result=result.code or result.outcome.value).inc()
+    return report
 
 
 BATCH_REQUEST_BODY = {

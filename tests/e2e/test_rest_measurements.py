@@ -149,3 +149,24 @@ async def test_idempotency_keys_belong_to_one_organization(api: Api) -> None:
         ours.json()["results"][0]["measurement_id"] != theirs.json()["results"][0]["measurement_id"]
     )
     assert await event_count(api.runtime.store, OTHER_TENANT) > 0
+
+
+async def test_ingested_items_are_counted_by_result_in_the_metrics(api: Api) -> None:
+    await build_small_scorecard(api)
+    batch = [
+        item("availability", "2026-05", 98.0),
+        item("uptime", "2026-05", 99.0),  # unknown KPI
+        item("availability", "2026-05", 98.0),  # an identical repeat
+    ]
+    results = (await post_batch(api, batch)).json()["results"]
+    unknown = results[1]["code"]
+    assert [r["status"] for r in results] == ["created", "error", "unchanged"]
+
+    text = (await api.http.get("/metrics")).text
+
+    def count(result: str) -> float:
+        line = f'scoreledger_ingestion_items_total{{result="{result}"}} '
+        found = [row for row in text.splitlines() if row.startswith(line)]
+        return float(found[0].split()[-1]) if found else 0.0
+
+    assert (count("created"), count(unknown), count("unchanged")) == (1.0, 1.0, 1.0)
