@@ -20,6 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
+from sqlalchemy.util import greenlet_spawn
 
 from eventstore.append import (
     INSERT_COLUMNS,
@@ -40,8 +41,11 @@ from eventstore.upcasting import UpcasterRegistry
 BUSY_TIMEOUT_MS = 30_000
 
 
-READ_POOL_SIZE = 16
-"""Read connections kept per SQLite file; cheap, and never closed under load."""
+READ_POOL_SIZE = 5
+"""Read connections kept open per SQLite file between bursts."""
+
+READ_POOL_OVERFLOW = 10
+"""Further read connections a burst may open; each is closed when it comes back."""
 
 
 def create_sqlite_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
@@ -56,11 +60,8 @@ def create_sqlite_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
         url,
         json_serializer=json_dumps,
         json_deserializer=json_loads,
-        # A fixed pool and no overflow: an overflow connection is closed when it comes back,
-        # and the store hands connections back where aiosqlite cannot close them (each such
-        # close logged MissingGreenlet). A burst beyond the pool waits for a connection.
         pool_size=READ_POOL_SIZE,
-        max_overflow=0,
+        max_overflow=READ_POOL_OVERFLOW,
         pool_reset_on_return=None,  # see _configure's reset hook
     )
     write = create_async_engine(
@@ -176,7 +177,10 @@ async def _checkout(engine: AsyncEngine) -> AsyncIterator[aiosqlite.Connection]:
                 # function (queued before this) to end its transaction, or end it here.
                 await _on_driver_thread(raw.driver_connection, _end_transaction)
         finally:
-            raw.close()
+            # Back to the pool inside a greenlet, as SQLAlchemy's own AsyncConnection does:
+            # the pool closes an overflow connection on its return, and closing an aiosqlite
+            # connection awaits its thread (outside a greenlet that fails with MissingGreenlet).
+            await greenlet_spawn(raw.close)
 
 
 def _end_transaction(conn: sqlite3.Connection) -> None:
