@@ -164,6 +164,13 @@ async def test_a_runner_killed_in_the_middle_of_a_batch_loses_and_repeats_nothin
 @pytest.mark.postgres
 async def test_a_runner_whose_lock_session_ends_steps_down_and_leads_again(postgres_url):
     store = open_store(postgres_url)
+    # The server backends this test's own connections run on: the only ones it may end.
+    started: set[int] = set()
+
+    def remember(dbapi_connection: Any, _record: Any) -> None:
+        started.add(dbapi_connection.driver_connection.get_server_pid())
+
+    sa.event.listen(store.engine.sync_engine, "connect", remember)
     try:
         scenario = Scenario(store)
         await build_small_scorecard(scenario)
@@ -180,17 +187,19 @@ async def test_a_runner_whose_lock_session_ends_steps_down_and_leads_again(postg
         try:
             await asyncio.wait_for(leadership.acquired[0].wait(), timeout=30)
             async with store.engine.connect() as conn:
-                await conn.execute(
-                    sa.text(
-                        # Only the advisory-lock holders of this test's own database
-                        # (created fresh for it), never another run's backends.
-                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                        "WHERE locktype = 'advisory' AND granted "
-                        "AND pid <> pg_backend_pid() "
-                        "AND database = (SELECT oid FROM pg_database "
-                        "WHERE datname = current_database())"
+                ended = (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT pid, pg_terminate_backend(pid) FROM pg_locks "
+                            "WHERE locktype = 'advisory' AND granted "
+                            "AND pid = ANY(:started) AND pid <> pg_backend_pid()"
+                        ),
+                        {"started": sorted(started)},
                     )
-                )
+                ).all()
+            # Exactly the runner's lock session, one of this test's own backends, ended.
+            assert [terminated for _, terminated in ended] == [True]
+            assert ended[0][0] in started
             await asyncio.wait_for(leadership.acquired[1].wait(), timeout=30)
             assert runner.active.is_set()
         finally:
