@@ -94,6 +94,15 @@ _CONFLICT = (
     "initiative.finished",
 )
 _INVALID = (
+    "input.invalid",
+    "id.blank",
+    "id.too_long",
+    "id.invalid",
+    "list.too_long",
+    "text.too_long",
+    "text.invalid",
+    "number.out_of_range",
+    "date.out_of_range",
     "period.invalid",
     "period.reason_required",
     "organization.name_blank",

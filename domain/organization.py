@@ -9,11 +9,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from domain.checks import require_text, require_thresholds
+from domain.checks import check_command, require_text, require_thresholds
 from domain.commands import Command
 from domain.decider import Decider
 from domain.errors import reject
 from domain.events import Event
+from domain.numbers import WholeNumber
 from domain.scoring import ScoringDefaults, cap_is_valid
 
 # events -------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ class OrganizationCommand(Command):
 
 class CreateOrganization(OrganizationCommand):
     name: str
-    fiscal_year_start_month: int = 1
+    fiscal_year_start_month: WholeNumber = 1
     scoring: ScoringDefaults = ScoringDefaults()
 
 
@@ -346,6 +347,7 @@ _HANDLERS: dict[type[OrganizationCommand], Callable[[Any, OrganizationState], li
 
 def decide(command: OrganizationCommand, state: OrganizationState) -> list[OrganizationEvent]:
     """The events ``command`` produces on ``state``; raises ``DomainError`` on rejection."""
+    check_command(command)  # again: model_copy and model_construct skip the build's checks
     if isinstance(command, CreateOrganization):
         return _create_organization(command, state)
     if not state.exists:

@@ -47,7 +47,8 @@ Frequency = Granularity
 """A KPI's frequency is the granularity of the periods it is measured in."""
 
 _MONTHS_PER = {Granularity.MONTH: 1, Granularity.QUARTER: 3, Granularity.YEAR: 12}
-_PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q(\d)))?$")
+# ASCII digits only, and the whole text (``re.fullmatch``: no trailing line break).
+_PATTERN = re.compile(r"^([0-9]{4})(?:-(?:([0-9]{2})|Q([0-9])))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +220,8 @@ class Period:
         return self.shift(-n)
 
     def last(self, count: int) -> tuple[Period, ...]:
-        """The ``count`` periods of this granularity ending with this one, oldest first."""
+        """The ``count`` periods of this granularity ending with this one, oldest first;
+        fewer when they would reach before year 1 (periods start there)."""
         return _last(self, count)
 
     # pydantic ---------------------------------------------------------------------------
@@ -263,7 +265,8 @@ def _parse_for_pydantic(value: object) -> Period:
     try:
         return Period.parse(value)
     except DomainError as error:
-        raise ValueError(error.message) from None
+        # The bare reason: whoever reports the ValueError names the field and value.
+        raise ValueError(error.message.removesuffix(f" (period={value!r})")) from None
 
 
 def _check_start_month(start_month: int) -> None:
@@ -301,7 +304,7 @@ def fiscal_label(period: Period, start_month: int) -> str:
 @functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> Period:
     """Parse a period label (periods are immutable, so one parse serves every caller)."""
-    match = _PATTERN.match(text)
+    match = _PATTERN.fullmatch(text)
     if match is None:
         raise reject(
             "period.invalid",
@@ -337,4 +340,10 @@ def _subperiods(period: Period, granularity: Granularity) -> tuple[Period, ...]:
 @functools.lru_cache(maxsize=4096)
 def _last(period: Period, count: int) -> tuple[Period, ...]:
     """:meth:`Period.last`, computed once per period and count."""
-    return tuple(period.shift(step) for step in range(1 - count, 1))
+    months = period.granularity.months
+    earliest = -((period.first_month_ordinal - _FIRST_ORDINAL) // months)
+    return tuple(period.shift(step) for step in range(max(1 - count, earliest), 1))
+
+
+_FIRST_ORDINAL = 12
+"""The month ordinal of 0001-01, the first month a period may start in."""

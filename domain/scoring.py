@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict
 
 from domain.kpi_kinds import Aggregation, Direction
+from domain.numbers import Number
 
 DEFAULT_CAP = 1.5
 
@@ -43,8 +44,8 @@ class Thresholds(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    green: float = 1.0
-    amber: float = 0.9
+    green: Number = 1.0
+    amber: Number = 0.9
 
     def ordered(self) -> tuple[tuple[Status, float], ...]:
         """The thresholds in the order they are tried; the first one met wins."""
@@ -56,7 +57,7 @@ class ScoringDefaults(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    cap: float = DEFAULT_CAP
+    cap: Number = DEFAULT_CAP
     thresholds: Thresholds = Thresholds()
 
 

@@ -99,7 +99,12 @@ class Ingestion:
             if isinstance(parsed, ItemResult):
                 results[index] = parsed
                 continue
-            groups.setdefault(parsed.scorecard, []).append((index, _command(parsed, ids(index))))
+            try:
+                command = _command(parsed, ids(index))
+            except DomainError as error:  # beyond the command's limits (domain.checks)
+                results[index] = ItemResult.refused(index, error)
+                continue
+            groups.setdefault(parsed.scorecard, []).append((index, command))
         transient = False
         first_append = True
         for group in groups.values():

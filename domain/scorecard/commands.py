@@ -8,6 +8,7 @@ import datetime as dt
 
 from domain.commands import Command
 from domain.kpi_kinds import Aggregation, Direction, KpiKind
+from domain.numbers import Number, WholeNumber
 from domain.periods import Frequency, Period
 from domain.scorecard.values import InitiativeStatus
 from domain.scoring import Thresholds
@@ -42,7 +43,7 @@ class DescribeScorecard(ScorecardCommand):
 class AddPerspective(ScorecardCommand):
     perspective_id: str
     name: str
-    weight: float = 1.0
+    weight: Number = 1.0
 
 
 class RenamePerspective(ScorecardCommand):
@@ -56,7 +57,7 @@ class ReorderPerspectives(ScorecardCommand):
 
 class ReweightPerspective(ScorecardCommand):
     perspective_id: str
-    weight: float
+    weight: Number
 
 
 class RemovePerspective(ScorecardCommand):
@@ -72,7 +73,7 @@ class AddObjective(ScorecardCommand):
     title: str
     description: str = ""
     owner: str = ""
-    weight: float = 1.0
+    weight: Number = 1.0
 
 
 class EditObjective(ScorecardCommand):
@@ -89,7 +90,7 @@ class MoveObjective(ScorecardCommand):
 
 class ReweightObjective(ScorecardCommand):
     objective_id: str
-    weight: float
+    weight: Number
 
 
 class RetireObjective(ScorecardCommand):
@@ -130,13 +131,13 @@ class DefineKpi(ScorecardCommand):
     description: str = ""
     unit: str = ""
     direction: Direction = Direction.HIGHER_IS_BETTER
-    range_low: float | None = None
-    range_high: float | None = None
+    range_low: Number | None = None
+    range_high: Number | None = None
     frequency: Frequency = Frequency.MONTH
     aggregation: Aggregation = Aggregation.SUM
     kind: KpiKind = KpiKind.LAGGING
     owner: str = ""
-    weight: float = 1.0
+    weight: Number = 1.0
     thresholds: Thresholds | None = None
 
 
@@ -146,12 +147,12 @@ class EditKpi(ScorecardCommand):
     description: str | None = None
     unit: str | None = None
     direction: Direction | None = None
-    range_low: float | None = None
-    range_high: float | None = None
+    range_low: Number | None = None
+    range_high: Number | None = None
     aggregation: Aggregation | None = None
     kind: KpiKind | None = None
     owner: str | None = None
-    weight: float | None = None
+    weight: Number | None = None
     thresholds: Thresholds | None = None
 
 
@@ -170,9 +171,9 @@ class RetireKpi(ScorecardCommand):
 class SetTarget(ScorecardCommand):
     kpi_id: str
     period: Period
-    value: float
-    baseline: float | None = None
-    stretch: float | None = None
+    value: Number
+    baseline: Number | None = None
+    stretch: Number | None = None
     reason: str
     effective_from: bool = False
 
@@ -184,9 +185,9 @@ class ChangeTarget(ScorecardCommand):
 
     kpi_id: str
     period: Period
-    value: float
-    baseline: float | None = None
-    stretch: float | None = None
+    value: Number
+    baseline: Number | None = None
+    stretch: Number | None = None
     reason: str
     effective_from: bool | None = None
 
@@ -204,7 +205,7 @@ class RecordMeasurement(ScorecardCommand):
     measurement_id: str
     kpi_id: str
     period: Period
-    value: float | None = None
+    value: Number | None = None
     not_available: bool = False
     source_system: str = ""
     external_reference: str = ""
@@ -244,7 +245,7 @@ class CreateInitiative(ScorecardCommand):
     start_date: dt.date
     due_date: dt.date
     status: InitiativeStatus = InitiativeStatus.PLANNED
-    progress: int = 0
+    progress: WholeNumber = 0
 
 
 class EditInitiative(ScorecardCommand):
@@ -254,7 +255,7 @@ class EditInitiative(ScorecardCommand):
     start_date: dt.date | None = None
     due_date: dt.date | None = None
     status: InitiativeStatus | None = None
-    progress: int | None = None
+    progress: WholeNumber | None = None
 
 
 class RelinkInitiative(ScorecardCommand):

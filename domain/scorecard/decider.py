@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain.checks import check_command
 from domain.decider import Decider
 from domain.errors import reject
 from domain.scorecard import (
@@ -36,6 +37,7 @@ def decide(command: ScorecardCommand, state: ScorecardState) -> list[ScorecardEv
     handler = HANDLERS.get(type(command))
     if handler is None:
         raise TypeError(f"not a scorecard command: {command!r}")
+    check_command(command)  # again: model_copy and model_construct skip the build's checks
     if not state.exists and not isinstance(command, CreateScorecard):
         raise reject(
             "scorecard.not_found",

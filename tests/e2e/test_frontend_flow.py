@@ -85,7 +85,7 @@ async def test_domain_errors_and_bad_input_come_back_as_user_errors(api: Api) ->
         {"scorecardId": "ops", "kpiId": "availability", "period": "2026-13", "value": 1},
     )
     assert wrong_period["userErrors"][0]["field"] == "period"
-    assert wrong_period["userErrors"][0]["code"] == "input.invalid"
+    assert wrong_period["userErrors"][0]["code"] == "period.invalid"
     assert wrong_period["position"] is None
     unknown = await api.mutate(
         "recordMeasurement",

@@ -56,7 +56,7 @@ def _measurements(count: int) -> list[Any]:
             scorecard_id=SC,
             measurement_id=f"m{n}",
             kpi_id="k1",
-            period=Period.month(1000 + n // 12, n % 12 + 1),
+            period=Period.month(2000 + n // 12, n % 12 + 1),
             value=float(n),
         )
         produced = scorecard_decider.decide(record, state)

@@ -59,6 +59,8 @@ def _graphql_type(annotation: Any) -> Any:
     """The input type for a command field's annotation."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    if origin is Annotated:  # domain.numbers: a strict float or int is a Float or an Int
+        return _graphql_type(args[0])
     if origin in (types.UnionType, typing.Union):
         inner = [a for a in args if a is not type(None)]
         return _graphql_type(inner[0]) | None
@@ -160,6 +162,12 @@ def validation_errors(error: pydantic.ValidationError) -> list[UserError]:
     return list(found.values())
 
 
+def _user_error(error: DomainError) -> UserError:
+    """A refusal as a user error, its field named as in the input (``scoring.cap``)."""
+    field = None if error.field is None else ".".join(map(_camel, error.field.split(".")))
+    return UserError(code=error.code, field=field, message=error.message)
+
+
 def _written(spec: CommandSpec, command: Command) -> Written:
     scorecard_id = getattr(command, "scorecard_id", None)
     entity_field = {
@@ -206,6 +214,8 @@ async def run(spec: CommandSpec, info: Info, given: Any, idempotency_key: str | 
         command = spec.command.model_validate_json(orjson.dumps(data))
     except pydantic.ValidationError as error:
         return _payload(spec, None, None, False, validation_errors(error))
+    except DomainError as error:  # the command's own checks (domain.checks) refused it
+        return _payload(spec, None, None, False, [_user_error(error)])
     metadata = Metadata(
         actor=caller.token_id,
         recorded_at=dt.datetime.now(dt.UTC),
@@ -218,14 +228,7 @@ async def run(spec: CommandSpec, info: Info, given: Any, idempotency_key: str | 
             caller.tenant_id, command, metadata, idempotency_key=idempotency_key
         )
     except DomainError as error:
-        field = None if error.field is None else _camel(error.field)
-        return _payload(
-            spec,
-            None,
-            None,
-            False,
-            [UserError(code=error.code, field=field, message=error.message)],
-        )
+        return _payload(spec, None, None, False, [_user_error(error)])
     except IdempotencyKeyReused:
         message = "this idempotency key was already used for a different request"
         return _payload(
