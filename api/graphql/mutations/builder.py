@@ -162,6 +162,16 @@ def validation_errors(error: pydantic.ValidationError) -> list[UserError]:
     return list(found.values())
 
 
+def _validated(command: type[Command], data: dict[str, Any]) -> Command:
+    """The command built from the input as JSON data; input JSON cannot carry (a lone
+    surrogate) is validated as it is, so the command's own checks name the field."""
+    try:
+        encoded = orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return command.model_validate(data)
+    return command.model_validate_json(encoded)
+
+
 def _user_error(error: DomainError) -> UserError:
     """A refusal as a user error, its field named as in the input (``scoring.cap``)."""
     field = None if error.field is None else ".".join(map(_camel, error.field.split(".")))
@@ -211,7 +221,7 @@ async def run(spec: CommandSpec, info: Info, given: Any, idempotency_key: str | 
     caller = context.require(spec.capability, spec.name.replace("_", " "))
     data = command_data(spec, given, caller.tenant_id, idempotency_key)
     try:
-        command = spec.command.model_validate_json(orjson.dumps(data))
+        command = _validated(spec.command, data)
     except pydantic.ValidationError as error:
         return _payload(spec, None, None, False, validation_errors(error))
     except DomainError as error:  # the command's own checks (domain.checks) refused it
