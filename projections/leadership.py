@@ -37,6 +37,25 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+async def try_session_lock(engine: AsyncEngine, *key: int) -> AsyncConnection | None:
+    """Try ``pg_try_advisory_lock(*key)`` on a connection of its own: the connection, which
+    holds the lock until it closes (or its process dies), or None when another session
+    holds it."""
+    placeholders = ", ".join(f":k{i}" for i in range(len(key)))
+    query = sa.text(f"SELECT pg_try_advisory_lock({placeholders})")
+    conn = await engine.connect()
+    try:
+        got = (await conn.execute(query, {f"k{i}": part for i, part in enumerate(key)})).scalar()
+        await conn.commit()
+    except BaseException:
+        await conn.close()
+        raise
+    if got:
+        return conn
+    await conn.close()
+    return None
+
+
 class AdvisoryLockLeadership:
     def __init__(self, engine: AsyncEngine, name: str) -> None:
         self._engine = engine
@@ -46,20 +65,8 @@ class AdvisoryLockLeadership:
     async def try_acquire(self) -> bool:
         if self._conn is not None:
             return True
-        conn = await self._engine.connect()
-        try:
-            got = (
-                await conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key})
-            ).scalar()
-            await conn.commit()
-        except BaseException:
-            await conn.close()
-            raise
-        if got:
-            self._conn = conn
-            return True
-        await conn.close()
-        return False
+        self._conn = await try_session_lock(self._engine, self._key)
+        return self._conn is not None
 
     async def still_leading(self) -> bool:
         if self._conn is None:

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.rest.problems import ProblemError
 from api.tables import api_idempotency_keys as keys_table
+from projections.leadership import try_session_lock
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -169,22 +170,8 @@ class IdempotencyKeys:
     async def _try_lock(self, tenant_id: str, key: str) -> _Lock | None:
         number = _lock_number(tenant_id, key)
         if self.engine.dialect.name == "postgresql":
-            conn = await self.write_engine.connect()
-            try:
-                got = (
-                    await conn.execute(
-                        sa.text("SELECT pg_try_advisory_lock(:c, :n)"),
-                        {"c": _LOCK_CLASS, "n": number},
-                    )
-                ).scalar()
-                await conn.commit()
-            except BaseException:
-                await conn.close()
-                raise
-            if got:
-                return _AdvisoryLock(conn, number)
-            await conn.close()
-            return None
+            conn = await try_session_lock(self.write_engine, _LOCK_CLASS, number)
+            return None if conn is None else _AdvisoryLock(conn, number)
         if self._lock_file is None:
             self._lock_file = self._lock_path.open("ab")
         offset = number & 0x7FFFFFFF
