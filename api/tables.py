@@ -19,6 +19,7 @@ api_tokens = sa.Table(
     sa.Column("secret_hash", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+    sa.Index("ix_api_tokens_tenant", "tenant_id"),
 )
 
 api_idempotency_keys = sa.Table(
@@ -34,4 +35,5 @@ api_idempotency_keys = sa.Table(
     sa.Column("body", sa.LargeBinary),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_api_idempotency_keys_expiry", "tenant_id", "expires_at"),
 )

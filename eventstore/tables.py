@@ -11,6 +11,9 @@ from sqlalchemy.engine import Dialect
 
 metadata = sa.MetaData()
 
+# SQLite's migrations name 64-bit integers INTEGER (its only integer type).
+_BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Timezone-aware UTC timestamps on every backend (SQLite keeps naive UTC text)."""
@@ -57,7 +60,7 @@ events = sa.Table(
         autoincrement=True,
     ),
     # xid8 on PostgreSQL, filled by pg_current_xact_id(); always 0 on SQLite.
-    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("transaction_id", _BIG, nullable=False),
     sa.Column("tenant_id", sa.Text, nullable=False),
     sa.Column("stream_id", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
@@ -68,6 +71,13 @@ events = sa.Table(
     sa.Column("metadata", JsonDocument, nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.Column("hash", sa.Text, nullable=False),
+    sa.UniqueConstraint("tenant_id", "stream_id", "version", name="uq_events_stream_version"),
+    # The primary key on PostgreSQL; a unique constraint beside the rowid on SQLite.
+    sa.UniqueConstraint("event_id", name="uq_events_event_id").ddl_if(dialect="sqlite"),
+)
+# The feed's order; SQLite's feed is the rowid (transaction ids are all 0 there).
+sa.Index("ix_events_feed", events.c.transaction_id, events.c.global_position, unique=True).ddl_if(
+    dialect="postgresql"
 )
 
 idempotency_keys = sa.Table(
@@ -79,8 +89,8 @@ idempotency_keys = sa.Table(
     sa.Column("stream_id", sa.Text, nullable=False),
     sa.Column("first_version", sa.Integer, nullable=False),
     sa.Column("last_version", sa.Integer, nullable=False),
-    sa.Column("last_position", sa.BigInteger, nullable=False),
-    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("last_position", _BIG, nullable=False),
+    sa.Column("transaction_id", _BIG, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -36,7 +36,45 @@ SYSTEM_COLUMNS = (
 )
 
 
-def _versioned(name: str, *columns: sa.Column[object]) -> sa.Table:
+# Each versioned table's entity key and the parent it is listed under.
+_KEYS = {
+    "rm_organizations": ("organization_id", "organization_id"),
+    "rm_teams": ("team_id", "team_id"),
+    "rm_scorecards": ("scorecard_id", "scorecard_id"),
+    "rm_perspectives": ("perspective_id", "scorecard_id"),
+    "rm_objectives": ("objective_id", "scorecard_id"),
+    "rm_objective_links": ("source_objective_id", "scorecard_id"),
+    "rm_kpis": ("kpi_id", "scorecard_id"),
+    "rm_targets": ("kpi_id", "scorecard_id"),
+    "rm_measurements": ("kpi_id", "scorecard_id"),
+    "rm_initiatives": ("initiative_id", "scorecard_id"),
+    "rm_period_closes": ("period", "scorecard_id"),
+}
+_CURRENT = sa.text("sys_to_pos IS NULL")
+
+
+def _current_index(name: str, *columns: str) -> sa.Index:
+    """A partial index over the current versions only."""
+    return sa.Index(name, *columns, postgresql_where=_CURRENT, sqlite_where=_CURRENT)
+
+
+def _versioned_indexes(name: str) -> list[sa.Index]:
+    key, parent = _KEYS[name]
+    indexes = [_current_index(f"ix_{name}_current_key", "tenant_id", "generation", key)]
+    if parent != key:
+        indexes.append(
+            _current_index(f"ix_{name}_current_parent", "tenant_id", "generation", parent)
+        )
+    if name != "rm_measurements":  # it has finer history indexes of its own, below
+        indexes.append(
+            sa.Index(f"ix_{name}_history", "tenant_id", "generation", parent, "sys_from_pos")
+        )
+    return indexes
+
+
+def _versioned(name: str, *items: sa.Column[object] | sa.Index) -> sa.Table:
+    columns = [item for item in items if isinstance(item, sa.Column)]
+    indexes = [item for item in items if isinstance(item, sa.Index)]
     return sa.Table(
         name,
         metadata,
@@ -55,6 +93,8 @@ def _versioned(name: str, *columns: sa.Column[object]) -> sa.Table:
         sa.Column("ended_by", sa.Text),
         sa.Column("end_event", sa.Text),
         sa.Column("end_reason", sa.Text),
+        *_versioned_indexes(name),
+        *indexes,
     )
 
 
@@ -163,6 +203,56 @@ measurements = _versioned(
     _text("note"),
     _text("supersedes", True),
     _text("end_kind", True),
+    _current_index(
+        "ix_rm_measurements_current_period",
+        "tenant_id",
+        "generation",
+        "scorecard_id",
+        "period_start",
+    ),
+    sa.Index(
+        "ix_rm_measurements_kpi_period",
+        "tenant_id",
+        "generation",
+        "kpi_id",
+        "period_start",
+        "sys_from_pos",
+    ),
+    sa.Index(
+        "ix_rm_measurements_period_history",
+        "tenant_id",
+        "generation",
+        "scorecard_id",
+        "period_start",
+        "sys_from_time",
+    ),
+    # Long past moments go through (period, start), recent ones through the open end.
+    sa.Index(
+        "ix_rm_measurements_period_position",
+        "tenant_id",
+        "generation",
+        "scorecard_id",
+        "period_start",
+        "sys_from_pos",
+    ),
+    sa.Index(
+        "ix_rm_measurements_as_of_time",
+        "tenant_id",
+        "generation",
+        "scorecard_id",
+        sa.text("COALESCE(sys_to_time, '9999-12-31 00:00:00+00')"),
+        "period_start",
+        "sys_from_time",
+    ),
+    sa.Index(
+        "ix_rm_measurements_as_of_position",
+        "tenant_id",
+        "generation",
+        "scorecard_id",
+        sa.text("COALESCE(sys_to_pos, 9223372036854775807)"),
+        "period_start",
+        "sys_from_pos",
+    ),
 )
 initiatives = _versioned(
     "rm_initiatives",
@@ -213,6 +303,14 @@ period_snapshots = sa.Table(
     sa.Column("reopened_at", UTCDateTime),
     sa.Column("reopened_by", sa.Text),
     sa.Column("reopen_reason", sa.Text),
+    sa.Index(
+        "ix_rm_period_snapshots_lookup",
+        "tenant_id",
+        "generation",
+        "scorecard_id",
+        "period",
+        "closed_position",
+    ),
 )
 
 audit = sa.Table(
@@ -235,6 +333,18 @@ audit = sa.Table(
     sa.Column("source_system", sa.Text),
     sa.Column("correlation_id", sa.Text),
     sa.Column("data", sa.JSON, nullable=False),
+    sa.Index("ix_rm_audit_feed", "tenant_id", "generation", "transaction_id", "position"),
+    sa.Index(
+        "ix_rm_audit_entity",
+        "tenant_id",
+        "generation",
+        "entity_type",
+        "entity_id",
+        "transaction_id",
+        "position",
+    ),
+    sa.Index("ix_rm_audit_actor", "tenant_id", "generation", "actor", "transaction_id", "position"),
+    sa.Index("ix_rm_audit_recorded_at", "tenant_id", "generation", "recorded_at"),
 )
 
 generations = sa.Table(
