@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import random
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
+import uuid_utils
+import uuid_utils.compat
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,25 +57,20 @@ class Metadata:
         )
 
 
-# A private generator: seeding the global ``random`` (as test frameworks do) must never make
-# ids repeat. Seeded from the OS, and again in every forked child.
-_ids = random.Random(os.urandom(32))
-os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))
-_VERSION_7 = 0x7 << 76
-_VARIANT = 0b10 << 62
+# uuid-utils draws from its own OS-seeded generator, so seeding the global ``random`` (as
+# test frameworks do) never makes ids repeat; a forked child reseeds it, or parent and child
+# would draw the same bits.
+os.register_at_fork(after_in_child=uuid_utils.reseed_rng)
 
 
 def new_event_id() -> uuid.UUID:
-    """A time-ordered UUID (version 7: milliseconds since the epoch, then 74 random bits).
+    """A time-ordered UUID (RFC 9562 version 7: milliseconds since the epoch, then random
+    bits; monotonic within the process).
 
     Ids made close in time sort close together, so the primary-key index takes new events
-    at its right edge instead of dirtying a random page for each one. Event ids must be
-    unique, not secret: the random bits come from a private generator seeded from the OS.
+    at its right edge instead of dirtying a random page for each one.
     """
-    millis = time.time_ns() // 1_000_000
-    rand_a = _ids.getrandbits(12)
-    rand_b = _ids.getrandbits(62)
-    return uuid.UUID(int=(millis << 80) | _VERSION_7 | (rand_a << 64) | _VARIANT | rand_b)
+    return uuid_utils.compat.uuid7()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,10 @@ the process dies.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
-import os
-from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
+import filelock
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -92,33 +90,31 @@ class AdvisoryLockLeadership:
 
 
 class FileLockLeadership:
+    """Leadership on SQLite: an exclusive ``flock`` on a file beside the database, which the
+    operating system releases when the leading process dies."""
+
     def __init__(self, database_file: str, name: str) -> None:
-        self._path = Path(f"{database_file}.{name}.lock")
-        self._file: IO[bytes] | None = None
+        # Not thread-local and not a per-path singleton: each instance is one contender.
+        self._lock = filelock.UnixFileLock(
+            f"{database_file}.{name}.lock", thread_local=False, is_singleton=False
+        )
 
     async def try_acquire(self) -> bool:
-        if self._file is not None:
+        if self._lock.is_locked:
             return True
-        handle = self._path.open("ab")  # held open while this instance leads
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
+            self._lock.acquire(blocking=False)
+        except filelock.Timeout:
             return False
-        handle.write(f"{os.getpid()}\n".encode())
-        handle.flush()
-        self._file = handle
         return True
 
     async def still_leading(self) -> bool:
         # The lock lives as long as this process's open file: held until released.
-        return self._file is not None
+        return self._lock.is_locked
 
     async def release(self) -> None:
-        if self._file is not None:
-            handle, self._file = self._file, None
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-            handle.close()
+        if self._lock.is_locked:
+            self._lock.release(force=True)
 
 
 def leadership_for(engine: AsyncEngine, name: str) -> Leadership:

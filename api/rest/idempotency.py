@@ -174,6 +174,8 @@ class IdempotencyKeys:
             return None if conn is None else _AdvisoryLock(conn, number)
         if self._lock_file is None:
             self._lock_file = self._lock_path.open("ab")
+        # One byte-range lock per key in one shared file: a lock per key without a file per
+        # key. filelock locks whole files only, hence fcntl here.
         offset = number & 0x7FFFFFFF
         try:
             fcntl.lockf(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
