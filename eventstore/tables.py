@@ -80,6 +80,15 @@ sa.Index("ix_events_feed", events.c.transaction_id, events.c.global_position, un
     dialect="postgresql"
 )
 
+# The tenant feed (one organization's events after a checkpoint, in feed order) reads a range
+# of this index in order: on PostgreSQL the feed order is (transaction id, position), on
+# SQLite the position alone (migration 0007 creates the same, backend by backend).
+TENANT_FEED_INDEX = "ix_events_tenant_feed"
+sa.Index(
+    TENANT_FEED_INDEX, events.c.tenant_id, events.c.transaction_id, events.c.global_position
+).ddl_if(dialect="postgresql")
+sa.Index(TENANT_FEED_INDEX, events.c.tenant_id, events.c.global_position).ddl_if(dialect="sqlite")
+
 idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,
