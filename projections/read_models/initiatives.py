@@ -13,12 +13,12 @@ from projections.versioned import Change, Writer
 
 
 @handles(sc.PeriodClosed)
-async def _period_closed(w: Writer, c: Change, e: Any) -> None:
+async def _period_closed(w: Writer, c: Change, e: sc.PeriodClosed) -> None:
     await w.insert(t.period_closes, c, {"scorecard_id": e.scorecard_id, **period_columns(e.period)})
 
 
 @handles(sc.PeriodReopened)
-async def _period_reopened(w: Writer, c: Change, e: Any) -> None:
+async def _period_reopened(w: Writer, c: Change, e: sc.PeriodReopened) -> None:
     await w.close(t.period_closes, c, {"scorecard_id": e.scorecard_id, "period": str(e.period)})
 
 
@@ -26,7 +26,7 @@ async def _period_reopened(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.InitiativeCreated)
-async def _initiative_created(w: Writer, c: Change, e: Any) -> None:
+async def _initiative_created(w: Writer, c: Change, e: sc.InitiativeCreated) -> None:
     await w.insert(
         t.initiatives,
         c,
@@ -49,7 +49,7 @@ async def _initiative(w: Writer, c: Change, initiative_id: str, **changes: Any) 
 
 
 @handles(sc.InitiativeEdited)
-async def _initiative_edited(w: Writer, c: Change, e: Any) -> None:
+async def _initiative_edited(w: Writer, c: Change, e: sc.InitiativeEdited) -> None:
     await _initiative(
         w,
         c,
@@ -64,15 +64,15 @@ async def _initiative_edited(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.InitiativeRelinked)
-async def _initiative_relinked(w: Writer, c: Change, e: Any) -> None:
+async def _initiative_relinked(w: Writer, c: Change, e: sc.InitiativeRelinked) -> None:
     await _initiative(w, c, e.initiative_id, objective_ids=list(e.objective_ids))
 
 
 @handles(sc.InitiativeCompleted)
-async def _initiative_completed(w: Writer, c: Change, e: Any) -> None:
+async def _initiative_completed(w: Writer, c: Change, e: sc.InitiativeCompleted) -> None:
     await _initiative(w, c, e.initiative_id, status="done", progress=100)
 
 
 @handles(sc.InitiativeCancelled)
-async def _initiative_cancelled(w: Writer, c: Change, e: Any) -> None:
+async def _initiative_cancelled(w: Writer, c: Change, e: sc.InitiativeCancelled) -> None:
     await _initiative(w, c, e.initiative_id, status="cancelled")

@@ -12,7 +12,7 @@ from projections.versioned import Change, Writer
 # KPIs -------------------------------------------------------------------------------------
 
 
-def _kpi_fields(e: Any) -> dict[str, Any]:
+def _kpi_fields(e: sc.KpiDefined | sc.KpiEdited) -> dict[str, Any]:
     return {
         "objective_id": e.objective_id,
         "name": e.name,
@@ -31,7 +31,7 @@ def _kpi_fields(e: Any) -> dict[str, Any]:
 
 
 @handles(sc.KpiDefined)
-async def _kpi_defined(w: Writer, c: Change, e: Any) -> None:
+async def _kpi_defined(w: Writer, c: Change, e: sc.KpiDefined) -> None:
     await w.insert(
         t.kpis,
         c,
@@ -46,24 +46,24 @@ async def _kpi_defined(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.KpiEdited)
-async def _kpi_edited(w: Writer, c: Change, e: Any) -> None:
+async def _kpi_edited(w: Writer, c: Change, e: sc.KpiEdited) -> None:
     await w.replace(t.kpis, c, {"kpi_id": e.kpi_id}, _kpi_fields(e))
 
 
 @handles(sc.KpiMoved)
-async def _kpi_moved(w: Writer, c: Change, e: Any) -> None:
+async def _kpi_moved(w: Writer, c: Change, e: sc.KpiMoved) -> None:
     await w.replace(t.kpis, c, {"kpi_id": e.kpi_id}, {"objective_id": e.to_objective_id})
 
 
 @handles(sc.KpiRetired)
-async def _kpi_retired(w: Writer, c: Change, e: Any) -> None:
+async def _kpi_retired(w: Writer, c: Change, e: sc.KpiRetired) -> None:
     await w.replace(t.kpis, c, {"kpi_id": e.kpi_id}, {"retired": True})
 
 
 # targets ----------------------------------------------------------------------------------
 
 
-def _target_values(e: Any) -> dict[str, Any]:
+def _target_values(e: sc.TargetSet | sc.TargetChanged) -> dict[str, Any]:
     return {
         "scorecard_id": e.scorecard_id,
         "kpi_id": e.kpi_id,
@@ -76,25 +76,27 @@ def _target_values(e: Any) -> dict[str, Any]:
 
 
 @handles(sc.TargetSet)
-async def _target_set(w: Writer, c: Change, e: Any) -> None:
+async def _target_set(w: Writer, c: Change, e: sc.TargetSet) -> None:
     await w.insert(t.targets, c, _target_values(e))
 
 
 @handles(sc.TargetChanged)
-async def _target_changed(w: Writer, c: Change, e: Any) -> None:
+async def _target_changed(w: Writer, c: Change, e: sc.TargetChanged) -> None:
     await w.close(t.targets, c, {"kpi_id": e.kpi_id, "period": str(e.period)})
     await w.insert(t.targets, c, _target_values(e))
 
 
 @handles(sc.TargetCleared)
-async def _target_cleared(w: Writer, c: Change, e: Any) -> None:
+async def _target_cleared(w: Writer, c: Change, e: sc.TargetCleared) -> None:
     await w.close(t.targets, c, {"kpi_id": e.kpi_id, "period": str(e.period)})
 
 
 # measurements -----------------------------------------------------------------------------
 
 
-def _measurement_values(e: Any, supersedes: str | None) -> dict[str, Any]:
+def _measurement_values(
+    e: sc.MeasurementRecorded | sc.MeasurementCorrected, supersedes: str | None
+) -> dict[str, Any]:
     return {
         "scorecard_id": e.scorecard_id,
         "kpi_id": e.kpi_id,
@@ -111,12 +113,12 @@ def _measurement_values(e: Any, supersedes: str | None) -> dict[str, Any]:
 
 
 @handles(sc.MeasurementRecorded)
-async def _measurement_recorded(w: Writer, c: Change, e: Any) -> None:
+async def _measurement_recorded(w: Writer, c: Change, e: sc.MeasurementRecorded) -> None:
     await w.insert(t.measurements, c, _measurement_values(e, None))
 
 
 @handles(sc.MeasurementCorrected)
-async def _measurement_corrected(w: Writer, c: Change, e: Any) -> None:
+async def _measurement_corrected(w: Writer, c: Change, e: sc.MeasurementCorrected) -> None:
     await w.close(
         t.measurements,
         c,
@@ -127,7 +129,7 @@ async def _measurement_corrected(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.MeasurementRetracted)
-async def _measurement_retracted(w: Writer, c: Change, e: Any) -> None:
+async def _measurement_retracted(w: Writer, c: Change, e: sc.MeasurementRetracted) -> None:
     await w.close(
         t.measurements,
         c,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import domain.organization as org
 from projections import tables as t
 from projections.read_models.registry import handles
@@ -13,7 +11,7 @@ from projections.versioned import Change, Writer
 
 
 @handles(org.OrganizationCreated)
-async def _organization_created(w: Writer, c: Change, e: Any) -> None:
+async def _organization_created(w: Writer, c: Change, e: org.OrganizationCreated) -> None:
     await w.insert(
         t.organizations,
         c,
@@ -29,12 +27,12 @@ async def _organization_created(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(org.OrganizationRenamed)
-async def _organization_renamed(w: Writer, c: Change, e: Any) -> None:
+async def _organization_renamed(w: Writer, c: Change, e: org.OrganizationRenamed) -> None:
     await w.replace(t.organizations, c, {"organization_id": e.organization_id}, {"name": e.name})
 
 
 @handles(org.ScoringDefaultsChanged)
-async def _scoring_changed(w: Writer, c: Change, e: Any) -> None:
+async def _scoring_changed(w: Writer, c: Change, e: org.ScoringDefaultsChanged) -> None:
     await w.replace(
         t.organizations,
         c,
@@ -48,7 +46,7 @@ async def _scoring_changed(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(org.TeamCreated)
-async def _team_created(w: Writer, c: Change, e: Any) -> None:
+async def _team_created(w: Writer, c: Change, e: org.TeamCreated) -> None:
     await w.insert(
         t.teams,
         c,
@@ -62,15 +60,15 @@ async def _team_created(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(org.TeamRenamed)
-async def _team_renamed(w: Writer, c: Change, e: Any) -> None:
+async def _team_renamed(w: Writer, c: Change, e: org.TeamRenamed) -> None:
     await w.replace(t.teams, c, {"team_id": e.team_id}, {"name": e.name})
 
 
 @handles(org.TeamMoved)
-async def _team_moved(w: Writer, c: Change, e: Any) -> None:
+async def _team_moved(w: Writer, c: Change, e: org.TeamMoved) -> None:
     await w.replace(t.teams, c, {"team_id": e.team_id}, {"parent_team_id": e.parent_team_id})
 
 
 @handles(org.TeamArchived)
-async def _team_archived(w: Writer, c: Change, e: Any) -> None:
+async def _team_archived(w: Writer, c: Change, e: org.TeamArchived) -> None:
     await w.replace(t.teams, c, {"team_id": e.team_id}, {"archived": True})

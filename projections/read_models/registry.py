@@ -9,6 +9,8 @@ from domain.events import Event
 from domain.periods import Period
 from projections.versioned import Change, Writer
 
+# A handler is typed with the event classes it is registered for (mypy checks its body
+# against them); the registry dispatches by the event's exact class, so it stores them alike.
 Handler = Callable[[Writer, Change, Any], Awaitable[None]]
 HANDLERS: dict[type[Event], Handler] = {}
 

@@ -13,7 +13,7 @@ from projections.versioned import Change, Writer
 
 
 @handles(sc.ScorecardCreated)
-async def _scorecard_created(w: Writer, c: Change, e: Any) -> None:
+async def _scorecard_created(w: Writer, c: Change, e: sc.ScorecardCreated) -> None:
     await w.insert(
         t.scorecards,
         c,
@@ -27,19 +27,19 @@ async def _scorecard_created(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.ScorecardRenamed)
-async def _scorecard_renamed(w: Writer, c: Change, e: Any) -> None:
+async def _scorecard_renamed(w: Writer, c: Change, e: sc.ScorecardRenamed) -> None:
     await w.replace(t.scorecards, c, {"scorecard_id": e.scorecard_id}, {"name": e.name})
 
 
 @handles(sc.ScorecardDescriptionChanged)
-async def _scorecard_described(w: Writer, c: Change, e: Any) -> None:
+async def _scorecard_described(w: Writer, c: Change, e: sc.ScorecardDescriptionChanged) -> None:
     await w.replace(
         t.scorecards, c, {"scorecard_id": e.scorecard_id}, {"description": e.description}
     )
 
 
 @handles(sc.PerspectiveAdded)
-async def _perspective_added(w: Writer, c: Change, e: Any) -> None:
+async def _perspective_added(w: Writer, c: Change, e: sc.PerspectiveAdded) -> None:
     await w.insert(
         t.perspectives,
         c,
@@ -54,17 +54,17 @@ async def _perspective_added(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.PerspectiveRenamed)
-async def _perspective_renamed(w: Writer, c: Change, e: Any) -> None:
+async def _perspective_renamed(w: Writer, c: Change, e: sc.PerspectiveRenamed) -> None:
     await w.replace(t.perspectives, c, {"perspective_id": e.perspective_id}, {"name": e.name})
 
 
 @handles(sc.PerspectiveReweighted)
-async def _perspective_reweighted(w: Writer, c: Change, e: Any) -> None:
+async def _perspective_reweighted(w: Writer, c: Change, e: sc.PerspectiveReweighted) -> None:
     await w.replace(t.perspectives, c, {"perspective_id": e.perspective_id}, {"weight": e.weight})
 
 
 @handles(sc.PerspectivesReordered)
-async def _perspectives_reordered(w: Writer, c: Change, e: Any) -> None:
+async def _perspectives_reordered(w: Writer, c: Change, e: sc.PerspectivesReordered) -> None:
     for position, perspective_id in enumerate(e.perspective_ids):
         await w.replace(
             t.perspectives, c, {"perspective_id": perspective_id}, {"position": position}
@@ -72,7 +72,7 @@ async def _perspectives_reordered(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.PerspectiveRemoved)
-async def _perspective_removed(w: Writer, c: Change, e: Any) -> None:
+async def _perspective_removed(w: Writer, c: Change, e: sc.PerspectiveRemoved) -> None:
     await w.close(t.perspectives, c, {"perspective_id": e.perspective_id})
 
 
@@ -80,7 +80,7 @@ async def _perspective_removed(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.ObjectiveAdded)
-async def _objective_added(w: Writer, c: Change, e: Any) -> None:
+async def _objective_added(w: Writer, c: Change, e: sc.ObjectiveAdded) -> None:
     await w.insert(
         t.objectives,
         c,
@@ -104,27 +104,27 @@ async def _objective(w: Writer, c: Change, objective_id: str, **changes: Any) ->
 
 
 @handles(sc.ObjectiveEdited)
-async def _objective_edited(w: Writer, c: Change, e: Any) -> None:
+async def _objective_edited(w: Writer, c: Change, e: sc.ObjectiveEdited) -> None:
     await _objective(w, c, e.objective_id, title=e.title, description=e.description, owner=e.owner)
 
 
 @handles(sc.ObjectiveMoved)
-async def _objective_moved(w: Writer, c: Change, e: Any) -> None:
+async def _objective_moved(w: Writer, c: Change, e: sc.ObjectiveMoved) -> None:
     await _objective(w, c, e.objective_id, perspective_id=e.to_perspective_id)
 
 
 @handles(sc.ObjectiveReweighted)
-async def _objective_reweighted(w: Writer, c: Change, e: Any) -> None:
+async def _objective_reweighted(w: Writer, c: Change, e: sc.ObjectiveReweighted) -> None:
     await _objective(w, c, e.objective_id, weight=e.weight)
 
 
 @handles(sc.ObjectiveRetired)
-async def _objective_retired(w: Writer, c: Change, e: Any) -> None:
+async def _objective_retired(w: Writer, c: Change, e: sc.ObjectiveRetired) -> None:
     await _objective(w, c, e.objective_id, retired=True)
 
 
 @handles(sc.ObjectiveAligned)
-async def _objective_aligned(w: Writer, c: Change, e: Any) -> None:
+async def _objective_aligned(w: Writer, c: Change, e: sc.ObjectiveAligned) -> None:
     await _objective(
         w,
         c,
@@ -135,12 +135,12 @@ async def _objective_aligned(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.ObjectiveUnaligned)
-async def _objective_unaligned(w: Writer, c: Change, e: Any) -> None:
+async def _objective_unaligned(w: Writer, c: Change, e: sc.ObjectiveUnaligned) -> None:
     await _objective(w, c, e.objective_id, parent_scorecard_id=None, parent_objective_id=None)
 
 
 @handles(sc.ObjectivesLinked)
-async def _objectives_linked(w: Writer, c: Change, e: Any) -> None:
+async def _objectives_linked(w: Writer, c: Change, e: sc.ObjectivesLinked) -> None:
     await w.insert(
         t.objective_links,
         c,
@@ -153,7 +153,7 @@ async def _objectives_linked(w: Writer, c: Change, e: Any) -> None:
 
 
 @handles(sc.ObjectivesUnlinked)
-async def _objectives_unlinked(w: Writer, c: Change, e: Any) -> None:
+async def _objectives_unlinked(w: Writer, c: Change, e: sc.ObjectivesUnlinked) -> None:
     await w.close(
         t.objective_links,
         c,
