@@ -228,7 +228,8 @@ class IdempotencyKeys:
     async def _refuse_running(self, tenant_id: str, key: str, request_hash: str) -> None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(_select(tenant_id, key))).first()
-        if row is not None and row.request_hash != request_hash:
+        live = row is not None and row.expires_at > dt.datetime.now(dt.UTC)
+        if live and row is not None and row.request_hash != request_hash:
             raise _reused()
         raise ProblemError(
             409,
@@ -245,15 +246,15 @@ class IdempotencyKeys:
             self._purged_at = now
             await self.purge_expired(now)
         async with self.write_engine.begin() as conn:
-            # This key's own row, if it has expired (a look-up by primary key).
-            await conn.execute(
-                keys_table.delete().where(
-                    keys_table.c.tenant_id == tenant_id,
-                    keys_table.c.key == key,
-                    keys_table.c.expires_at <= now,
-                )
-            )
             row = (await conn.execute(_select(tenant_id, key))).first()
+            if row is not None and row.expires_at <= now:
+                # Forgotten: the key is new again (and its old row goes now, not at a purge).
+                await conn.execute(
+                    keys_table.delete().where(
+                        keys_table.c.tenant_id == tenant_id, keys_table.c.key == key
+                    )
+                )
+                row = None
             if row is None:
                 await conn.execute(
                     keys_table.insert().values(
@@ -288,13 +289,14 @@ class IdempotencyKeys:
         return int(result.rowcount)
 
 
-def _select(tenant_id: str, key: str) -> sa.Select[tuple[str, str, int, str, bytes]]:
+def _select(tenant_id: str, key: str) -> sa.Select[tuple[str, str, int, str, bytes, dt.datetime]]:
     return sa.select(
         keys_table.c.request_hash,
         keys_table.c.state,
         keys_table.c.status_code,
         keys_table.c.content_type,
         keys_table.c.body,
+        keys_table.c.expires_at,
     ).where(keys_table.c.tenant_id == tenant_id, keys_table.c.key == key)
 
 

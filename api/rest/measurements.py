@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from starlette.responses import Response
 
 from api.auth.roles import Capability, allows
 from api.auth.tokens import Principal
-from api.ingest import MAX_ITEMS, ItemIds, Parsed, parse_item
+from api.ingest import MAX_ITEMS, ItemIds, Parsed, parse_items
 from api.ingest.csvfile import MAX_BYTES as MAX_CSV_BYTES
 from api.ingest.csvfile import CsvFormatError, parse_csv
 from api.ingest.run import Report
@@ -192,10 +193,12 @@ async def _ingest(
         **extra,
     )
     if not dry_run:
-        # Items by result: created, superseded, unchanged, or the error's code.
+        # Items by result: created, superseded, unchanged, or the error's code (one
+        # increment per result, not per item).
         counter = metrics_of(request).ingestion_items
-        for result in report.results:
-            counter.labels(result=result.code or result.outcome.value).inc()
+        tally = Counter(result.code or result.outcome.value for result in report.results)
+        for label, number in tally.items():
+            counter.labels(result=label).inc(number)
     return report
 
 
@@ -236,7 +239,7 @@ async def post_measurements(request: Request, idempotency_key: IdempotencyKey = 
     hashed = request_hash(request.method, request.url.path, body)
 
     async def work(ids: ItemIds) -> StoredResponse:
-        items = [parse_item(index, raw) for index, raw in enumerate(raw_items)]
+        items = parse_items(raw_items)
         report = await _ingest(request, principal, items, ids, dry_run=False)
         payload = {
             "results": [result_body(result) for result in report.results],
