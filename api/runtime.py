@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -116,7 +117,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         tokens=TokenRegistry(store.engine, store.write_engine),
         fanout=FeedFanout(store, poll_interval=settings.poll_interval),
         ingestion=Ingestion(ledger, store.engine),
-        idempotency=IdempotencyKeys(store.engine, store.write_engine, owner=instance_owner()),
+        idempotency=IdempotencyKeys(
+            store.engine,
+            store.write_engine,
+            owner=instance_owner(),
+            lifetime=dt.timedelta(hours=settings.idempotency_key_hours),
+        ),
     )
     try:
         if settings.projections is ProjectionsMode.ON:

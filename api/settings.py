@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     poll_interval: float = Field(
         default=1.0, gt=0, description="Feed poll fallback when no notification arrives"
     )
+    idempotency_key_hours: int = Field(
+        default=24,
+        ge=24,
+        le=24 * 366,
+        description="Hours an Idempotency-Key of the REST API is kept after its first use "
+        "(per organization; at least 24): a retry within them is answered with the first "
+        "response, a key used again after them is a new key",
+    )
     log_format: LogFormat = Field(
         default=LogFormat.CONSOLE,
         description="'json' for one JSON object a log line (with the request id), "

@@ -8,6 +8,7 @@ from api.ingest.items import (
     Outcome,
     Parsed,
     parse_item,
+    parse_items,
 )
 from api.ingest.run import Ingestion, ItemIds
 
@@ -20,4 +21,5 @@ __all__ = [
     "Outcome",
     "Parsed",
     "parse_item",
+    "parse_items",
 ]

@@ -166,6 +166,18 @@ Parsed = MeasurementItem | ItemResult
 """A raw item parsed: the item, or the error result that refuses it."""
 
 
+_ITEMS = pydantic.TypeAdapter(list[MeasurementItem])
+
+
+def parse_items(raw_items: list[Any]) -> list[Parsed]:
+    """Validate a batch: in one pass when every item is well-formed (the usual case), item by
+    item (:func:`parse_item`, an error result for each malformed one) otherwise."""
+    try:
+        return list(_ITEMS.validate_python(raw_items))
+    except pydantic.ValidationError:
+        return [parse_item(index, raw) for index, raw in enumerate(raw_items)]
+
+
 def parse_item(index: int, raw: Any) -> Parsed:
     """Validate one raw item; a malformed one becomes an ``input.invalid`` error result
     naming the first field at fault."""

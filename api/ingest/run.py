@@ -10,6 +10,12 @@ is derived from it, so a retry builds the very same commands. An item whose id t
 already holds was stored by an earlier attempt of the same request that did not get to
 answer (its process died, say): it is reported as that attempt stored it, never recorded
 twice.
+
+Contention. A scorecard whose batch keeps conflicting with writers in other processes past
+the ledger's retries raises :class:`~eventstore.errors.ConcurrencyError` out of
+:meth:`Ingestion.run`, leaving the scorecards after it undone: the request failed for a
+passing reason and is retried whole (the REST API answers 503 and keeps nothing under the
+key); the scorecards stored before it are then reported as stored, as above.
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ from domain.scorecard import scorecard_decider
 from domain.scorecard.commands import RecordMeasurement
 from domain.scorecard.events import MeasurementCorrected, MeasurementRecorded
 from eventstore import Metadata
-from eventstore.errors import ConcurrencyError
 from ledger import Ledger
 from ledger.application import scorecard_stream
 from ledger.state_snapshots import scorecard_snapshots
@@ -63,11 +68,9 @@ class ItemIds:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The results in item order; ``transient`` when some item failed for a reason a retry
-    may not meet (the stream kept changing), so the answer must not be kept for replays."""
+    """The results in item order."""
 
     results: list[ItemResult]
-    transient: bool = False
 
 
 async def _no_checkpoint(point: str) -> None:
@@ -92,7 +95,10 @@ class Ingestion:
         dry_run: bool = False,
         checkpoint: Checkpoint = _no_checkpoint,
     ) -> Report:
-        """A result for every item, in order; writes nothing when ``dry_run``."""
+        """A result for every item, in order; writes nothing when ``dry_run``.
+
+        Raises ``ConcurrencyError`` when a scorecard's batch kept conflicting past the
+        ledger's retries (see the module's docstring)."""
         results: list[ItemResult | None] = [None] * len(items)
         groups: dict[str, list[tuple[int, RecordMeasurement]]] = {}
         for index, parsed in enumerate(items):
@@ -105,7 +111,6 @@ class Ingestion:
                 results[index] = ItemResult.refused(index, error)
                 continue
             groups.setdefault(parsed.scorecard, []).append((index, command))
-        transient = False
         first_append = True
         for group in groups.values():
             for start in range(0, len(group), MAX_ITEMS):
@@ -115,19 +120,7 @@ class Ingestion:
                 else:
                     if first_append:
                         await checkpoint("before_append")
-                    try:
-                        decided = await self._execute(tenant_id, chunk, actor, request_id)
-                    except ConcurrencyError:
-                        transient = True
-                        decided = [
-                            ItemResult.error(
-                                index,
-                                "concurrency.conflict",
-                                None,
-                                "the scorecard kept changing under this batch; retry it",
-                            )
-                            for index, _ in chunk
-                        ]
+                    decided = await self._execute(tenant_id, chunk, actor, request_id)
                     if first_append:
                         first_append = False
                         await checkpoint("after_append")
@@ -136,7 +129,7 @@ class Ingestion:
         done = [result for result in results if result is not None]
         if not dry_run and ids.seed is not None:
             done = await self._recovered(tenant_id, done)
-        return Report(done, transient)
+        return Report(done)
 
     async def _execute(
         self,

@@ -7,7 +7,13 @@ request has finished, its response (status, content type, exact body bytes):
   ``Idempotent-Replayed: true``;
 - the same key with another request is refused (422);
 - a retry while the first request is still running is refused (409);
-- keys are kept :data:`KEY_LIFETIME` (24 hours) after their first use, then forgotten.
+- keys are kept for their lifetime after their first use (:data:`KEY_LIFETIME`, 24 hours,
+  unless ``SCORELEDGER_IDEMPOTENCY_KEY_HOURS`` sets more), then forgotten: a key used again
+  after that is a new key.
+
+Expired keys are purged opportunistically: the request that finds its own key expired
+replaces it, and at most once every :data:`PURGE_EVERY` per process a request also deletes
+every organization's expired keys (one DELETE, never one per request).
 
 "Still running" is decided by a lock held for the duration of the request, not by the row:
 a session advisory lock on PostgreSQL, a byte-range lock on a file beside the database on
@@ -40,6 +46,9 @@ from projections.leadership import try_session_lock
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 KEY_LIFETIME = dt.timedelta(hours=24)
+"""The shortest time a key is kept (and its default lifetime)."""
+PURGE_EVERY = dt.timedelta(minutes=10)
+"""How often one process deletes the expired keys of every organization."""
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _LOCK_CLASS = 0x5C01
 """The first half of the two-part advisory lock keys of idempotency keys (the projection
@@ -150,10 +159,13 @@ class IdempotencyKeys:
         owner: str,
         lifetime: dt.timedelta = KEY_LIFETIME,
     ) -> None:
+        if lifetime < KEY_LIFETIME:
+            raise ValueError(f"idempotency keys are kept at least {KEY_LIFETIME}")
         self.engine = engine
         self.write_engine = write_engine
         self.owner = owner
         self.lifetime = lifetime
+        self._purged_at: dt.datetime | None = None
         self._running: set[tuple[str, str]] = set()
         self._lock_file: IO[bytes] | None = None
         if engine.dialect.name != "postgresql":
@@ -218,7 +230,8 @@ class IdempotencyKeys:
     async def _refuse_running(self, tenant_id: str, key: str, request_hash: str) -> None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(_select(tenant_id, key))).first()
-        if row is not None and row.request_hash != request_hash:
+        live = row is not None and row.expires_at > dt.datetime.now(dt.UTC)
+        if live and row is not None and row.request_hash != request_hash:
             raise _reused()
         raise ProblemError(
             409,
@@ -231,13 +244,19 @@ class IdempotencyKeys:
         """With the key's lock held: the stored response, or None after marking the key
         running for this request (new, expired, or left running by a process that died)."""
         now = dt.datetime.now(dt.UTC)
+        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
+            self._purged_at = now
+            await self.purge_expired(now)
         async with self.write_engine.begin() as conn:
-            await conn.execute(
-                keys_table.delete().where(
-                    keys_table.c.tenant_id == tenant_id, keys_table.c.expires_at < now
-                )
-            )
             row = (await conn.execute(_select(tenant_id, key))).first()
+            if row is not None and row.expires_at <= now:
+                # Forgotten: the key is new again (and its old row goes now, not at a purge).
+                await conn.execute(
+                    keys_table.delete().where(
+                        keys_table.c.tenant_id == tenant_id, keys_table.c.key == key
+                    )
+                )
+                row = None
             if row is None:
                 await conn.execute(
                     keys_table.insert().values(
@@ -262,14 +281,24 @@ class IdempotencyKeys:
             )
             return None
 
+    async def purge_expired(self, now: dt.datetime | None = None) -> int:
+        """Delete every organization's keys that have expired; return how many."""
+        moment = dt.datetime.now(dt.UTC) if now is None else now
+        async with self.write_engine.begin() as conn:
+            result = await conn.execute(
+                keys_table.delete().where(keys_table.c.expires_at <= moment)
+            )
+        return int(result.rowcount)
 
-def _select(tenant_id: str, key: str) -> sa.Select[tuple[str, str, int, str, bytes]]:
+
+def _select(tenant_id: str, key: str) -> sa.Select[tuple[str, str, int, str, bytes, dt.datetime]]:
     return sa.select(
         keys_table.c.request_hash,
         keys_table.c.state,
         keys_table.c.status_code,
         keys_table.c.content_type,
         keys_table.c.body,
+        keys_table.c.expires_at,
     ).where(keys_table.c.tenant_id == tenant_id, keys_table.c.key == key)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from starlette.responses import Response
 
 from api.auth.roles import Capability, allows
 from api.auth.tokens import Principal
-from api.ingest import MAX_ITEMS, ItemIds, Parsed, parse_item
+from api.ingest import MAX_ITEMS, ItemIds, Parsed, parse_items
 from api.ingest.csvfile import MAX_BYTES as MAX_CSV_BYTES
 from api.ingest.csvfile import CsvFormatError, parse_csv
 from api.ingest.run import Report
@@ -29,21 +30,27 @@ from api.rest.idempotency import HEADER, REPLAYED, StoredResponse, check_key
 from api.rest.models import BatchResponse, ImportResponse, counts, result_body
 from api.rest.problems import PROBLEM_JSON, ProblemError, problem_responses
 from api.runtime import Runtime
+from eventstore.errors import ConcurrencyError
 
 log = structlog.get_logger(__name__)
 
 MAX_JSON_BYTES = 8 * 1024 * 1024
 """Largest JSON batch body (1,000 items with long notes fit easily)."""
 JSON = "application/json"
+RETRY_AFTER_SECONDS = 1
+"""What a batch refused for contention tells the client to wait before retrying."""
 CSV_TYPES = ("text/csv", "application/csv")
 
 router = APIRouter(prefix="/v1", tags=["measurements"])
 
 KEY_DESCRIPTION = (
-    "Any unique string (1-255 printable ASCII characters, a UUID is fine), kept 24 hours per "
-    "organization. A retry with the same key and body gets the first response byte for byte "
-    "with `Idempotent-Replayed: true`; the same key with another body is refused (422); a "
-    "retry while the first request is still running is refused (409)."
+    "Any unique string (1-255 printable ASCII characters, a UUID is fine), kept per "
+    "organization at least 24 hours after its first use (the server's "
+    "`SCORELEDGER_IDEMPOTENCY_KEY_HOURS`). A retry with the same key and body gets the first "
+    "response byte for byte with `Idempotent-Replayed: true`; the same key with another body "
+    "is refused (422); a retry while the first request is still running is refused (409). A "
+    "request answered 503 (`contention`) keeps nothing under the key: retry it with the same "
+    "key."
 )
 IdempotencyKey = Annotated[
     str | None, Header(alias=HEADER, description=KEY_DESCRIPTION, max_length=255)
@@ -126,33 +133,43 @@ async def _idempotent(
     principal: Principal,
     key: str | None,
     hashed: str,
-    work: Callable[[ItemIds], Awaitable[tuple[StoredResponse, bool]]],
+    work: Callable[[ItemIds], Awaitable[StoredResponse]],
 ) -> Response:
-    """Run ``work`` once per key: ``work`` returns the response and whether it may be kept
-    for replays (not when some item failed for a passing reason)."""
+    """Run ``work`` once per key and keep its response for replays. A request that fails
+    (a problem raised, contention among them) releases the key: a retry runs afresh."""
     runtime = _runtime(request)
     ids = ItemIds.for_request(principal.tenant_id, key, hashed)
     if key is None:
-        stored, _ = await _guarded(work, ids)
-        return _typed(stored, {})
+        return _typed(await _guarded(work, ids), {})
     check_key(key)
     async with runtime.idempotency.hold(principal.tenant_id, key, hashed) as held:
         if held.replay is not None:
             return _typed(held.replay, {REPLAYED: "true"})
         assert held.claim is not None
-        stored, keep = await _guarded(work, ids)
-        if keep and stored.status_code < 500:
-            await held.claim.finish(stored)
+        stored = await _guarded(work, ids)
+        await held.claim.finish(stored)
         return _typed(stored, {})
 
 
 async def _guarded(
-    work: Callable[[ItemIds], Awaitable[tuple[StoredResponse, bool]]], ids: ItemIds
-) -> tuple[StoredResponse, bool]:
+    work: Callable[[ItemIds], Awaitable[StoredResponse]], ids: ItemIds
+) -> StoredResponse:
+    """``work``'s response; its failures as problems: 503 for contention (retry), else 500."""
     try:
         return await work(ids)
     except ProblemError:
         raise
+    except ConcurrencyError:
+        # Payment APIs keep no result for a request that lost to concurrent writers and ask
+        # for a retry; so do we (the key is released, the retry runs the batch again).
+        log.warning("ingestion_contended")
+        raise ProblemError(
+            503,
+            "contention",
+            "a scorecard of this batch kept changing under it (other writers); retry the "
+            "request, with the same Idempotency-Key if it had one",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from None
     except Exception:
         log.exception("ingestion_failed")
         raise ProblemError(
@@ -176,10 +193,12 @@ async def _ingest(
         **extra,
     )
     if not dry_run:
-        # Items by result: created, superseded, unchanged, or the error's code.
+        # Items by result: created, superseded, unchanged, or the error's code (one
+        # increment per result, not per item).
         counter = metrics_of(request).ingestion_items
-        for result in report.results:
-            counter.labels(result=result.code or result.outcome.value).inc()
+        tally = Counter(result.code or result.outcome.value for result in report.results)
+        for label, number in tally.items():
+            counter.labels(result=label).inc(number)
     return report
 
 
@@ -206,7 +225,7 @@ BATCH_REQUEST_BODY = {
     ),
     responses={
         207: {"description": "A result per item, in order."},
-        **problem_responses(401, 403, 409, 413, 415, 422),
+        **problem_responses(401, 403, 409, 413, 415, 422, 503),
     },
     openapi_extra=BATCH_REQUEST_BODY,
 )
@@ -219,14 +238,14 @@ async def post_measurements(request: Request, idempotency_key: IdempotencyKey = 
     raw_items = _batch_items(body)
     hashed = request_hash(request.method, request.url.path, body)
 
-    async def work(ids: ItemIds) -> tuple[StoredResponse, bool]:
-        items = [parse_item(index, raw) for index, raw in enumerate(raw_items)]
+    async def work(ids: ItemIds) -> StoredResponse:
+        items = parse_items(raw_items)
         report = await _ingest(request, principal, items, ids, dry_run=False)
         payload = {
             "results": [result_body(result) for result in report.results],
             "counts": counts(report.results),
         }
-        return _answer(207, payload), not report.transient
+        return _answer(207, payload)
 
     return await _idempotent(request, principal, idempotency_key, hashed, work)
 
@@ -270,7 +289,7 @@ def _batch_items(body: bytes) -> list[Any]:
     ),
     responses={
         207: {"description": "A result per row, in file order."},
-        **problem_responses(401, 403, 409, 413, 415, 422),
+        **problem_responses(401, 403, 409, 413, 415, 422, 503),
     },
     openapi_extra={
         "requestBody": {
@@ -300,7 +319,7 @@ async def import_measurements(
     if not parsed.items:
         raise ProblemError(422, "validation", "the file has no data rows", field="file")
 
-    async def work(ids: ItemIds) -> tuple[StoredResponse, bool]:
+    async def work(ids: ItemIds) -> StoredResponse:
         report = await _ingest(request, principal, parsed.items, ids, dry_run=dry_run)
         payload = {
             "dry_run": dry_run,
@@ -310,11 +329,10 @@ async def import_measurements(
             ],
             "counts": counts(report.results),
         }
-        return _answer(207, payload), not report.transient
+        return _answer(207, payload)
 
     if dry_run:
-        stored, _ = await _guarded(work, ItemIds())
-        return _typed(stored, {})
+        return _typed(await _guarded(work, ItemIds()), {})
     hashed = request_hash(request.method, request.url.path, body, "import")
     return await _idempotent(request, principal, idempotency_key, hashed, work)
 
