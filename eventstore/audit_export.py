@@ -200,11 +200,15 @@ def _verify_with_manifest(
     for row in events:
         index = row.get("index", expected)
         if manifest.get("contiguous") and index != expected:
-            problems.append(
-                f"events at feed indexes {expected} to {index - 1} are missing from the export"
-                if index > expected
-                else f"the event at feed index {index} is out of place"
-            )
+            if index == expected + 1:
+                problems.append(f"the event at feed index {expected} is missing from the export")
+            elif index > expected:
+                problems.append(
+                    f"the events at feed indexes {expected} to {index - 1} are missing from "
+                    "the export"
+                )
+            else:
+                problems.append(f"the event at feed index {index} is out of place")
         expected = index + 1
         verifier.feed(row)
     if manifest.get("events") is not None and manifest["events"] != len(events):

@@ -46,6 +46,8 @@ READS: dict[str, tuple[Capability | None, str]] = {
         "query($sc: ID!) { whole: integrity { ok } one: integrity(scorecardId: $sc) { ok } }",
     ),
     "projectionStatus": (Capability.ADMINISTER, "{ projectionStatus { name checkpoint } }"),
+    "latestDigest": (Capability.READ_HISTORY, "{ latestDigest { treeSize document } }"),
+    "digestPublicKey": (Capability.READ_HISTORY, "{ digestPublicKey { publicKey keyId } }"),
 }
 """Each query field: the capability it needs (none: any caller) and a request for it."""
 

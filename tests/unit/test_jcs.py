@@ -6,6 +6,8 @@ import json
 import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eventstore.canonical import jcs, leaf_bytes
 
@@ -69,3 +71,47 @@ def test_a_leaf_is_the_canonical_form_of_the_events_identity_place_and_hash():
         b'{"hash":"ab","id":"e","position":41,"stream":"s","tenant":"acme","transaction":7,'
         b'"version":2}'
     )
+
+
+@given(
+    st.text(),
+    st.text(),
+    st.integers(0, 2**53 - 1),
+    st.text(),
+    st.integers(0, 2**53 - 1),
+    st.integers(0, 2**53 - 1),
+    st.text(),
+)
+def test_the_fast_leaf_bytes_are_exactly_rfc_8785s(tenant, stream, version, eid, tx, pos, digest):
+    fields = {
+        "tenant": tenant,
+        "stream": stream,
+        "version": version,
+        "id": eid,
+        "transaction": tx,
+        "position": pos,
+        "hash": digest,
+    }
+    built = leaf_bytes(
+        tenant_id=tenant,
+        stream_id=stream,
+        version=version,
+        event_id=eid,
+        transaction_id=tx,
+        position=pos,
+        chain_hash=digest,
+    )
+    assert built == jcs(fields)
+
+
+def test_a_leaf_refuses_an_integer_rfc_8785_cannot_represent():
+    with pytest.raises(ValueError, match="beyond the integers RFC 8785"):
+        leaf_bytes(
+            tenant_id="t",
+            stream_id="s",
+            version=1,
+            event_id="e",
+            transaction_id=2**60,
+            position=1,
+            chain_hash="h",
+        )
