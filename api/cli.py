@@ -1,4 +1,4 @@
-"""The ``scoreledger`` command: serve, database migrations and tokens."""
+"""The ``scoreledger`` command: serve, database migrations, tokens and the auditor's checks."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 
+from api.audit_cli import register as register_audit_commands
 from api.auth.roles import Role
 from api.auth.tokens import TokenRegistry, check_tenant_id
 from api.demo import Seeded
+from api.digest_keys import sqlite_key_path
 from api.graphql.ids import global_id
 from api.migrations import MigrationsBehind, current_revision, head_revision, upgrade
 from api.settings import Settings
@@ -26,6 +28,7 @@ db = typer.Typer(help="Database migrations.", no_args_is_help=True)
 token = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 app.add_typer(db, name="db")
 app.add_typer(token, name="token")
+register_audit_commands(app)
 console = Console()
 
 
@@ -148,6 +151,7 @@ def serve(
     )
     console.print("Send the header  Authorization: Bearer <token>  (GraphiQL: the Headers tab).")
     console.print(f"Dashboard: [bold]http://{host}:{port}/[/bold] (asks for a token once)")
+    _print_digest_key(settings)
     os.environ.setdefault("SCORELEDGER_DATABASE_URL", settings.database_url)
     from api.app import create_app
     from api.logs import configure_logging
@@ -158,6 +162,21 @@ def serve(
     except MigrationsBehind as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
+
+
+def _print_digest_key(settings: Settings) -> None:
+    if settings.digest_key is not None or settings.digest_key_file is not None:
+        console.print("Ledger digests are signed with the key SCORELEDGER_DIGEST_KEY(_FILE) names.")
+        return
+    path = sqlite_key_path(settings.database_url) if settings.is_sqlite else None
+    if path is None:
+        console.print("No digest key: set SCORELEDGER_DIGEST_KEY to sign ledger digests.")
+        return
+    made = "" if path.exists() else " (generated on start, readable by you only)"
+    console.print(
+        f"Ledger digests are signed with the key in [bold]{path}[/bold]{made}; keep it "
+        "private and out of the repository, or set SCORELEDGER_DIGEST_KEY."
+    )
 
 
 async def _seed(settings: Settings, host: str, port: int) -> None:

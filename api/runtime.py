@@ -15,16 +15,20 @@ from dataclasses import dataclass, field
 import structlog
 
 from api.auth.tokens import TokenRegistry
+from api.digest_keys import digest_signer
 from api.ingest import Ingestion
 from api.live import FeedFanout
 from api.migrations import MigrationsBehind, current_revision, head_revision, upgrade_async
 from api.rest.idempotency import IdempotencyKeys, instance_owner
 from api.settings import ProjectionsMode, Settings
 from eventstore import FeedPosition
+from eventstore.digests import DigestSigner
 from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
 from ledger import Ledger
 from projections import async_projections, checkpoints
+from projections.ledger import LedgerProjection
+from projections.queries.ledger import issue_digest, tenants_behind_their_digest
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger(__name__)
@@ -41,6 +45,8 @@ class Runtime:
     fanout: FeedFanout
     ingestion: Ingestion
     idempotency: IdempotencyKeys
+    signer: DigestSigner | None = None
+    """Signs ledger digests (None: no key configured, digests cannot be issued)."""
     runners: list[ProjectionRunner] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -73,6 +79,27 @@ class Runtime:
                 asyncio.create_task(runner.run(self._stop), name=f"projection-{projection.name}")
             )
 
+        if self.signer is not None and self.settings.digest_interval > 0:
+            ledger = next(r for r in self.runners if r.projection.name == LedgerProjection.name)
+            self._tasks.append(
+                asyncio.create_task(self._issue_digests(ledger, self.signer), name="ledger-digests")
+            )
+
+    async def _issue_digests(self, ledger: ProjectionRunner, signer: DigestSigner) -> None:
+        """Every ``digest_interval`` seconds, while this process keeps the ledger, sign a
+        digest for each organization whose ledger grew since its last one."""
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.digest_interval)
+            if self._stop.is_set() or not ledger.active.is_set():
+                continue
+            try:
+                for tenant_id in await tenants_behind_their_digest(self.store.engine):
+                    digest = await issue_digest(self.store, tenant_id, signer)
+                    log.info("ledger_digest_issued", tenant=tenant_id, size=digest.tree_size)
+            except Exception:
+                log.exception("ledger_digest_failed")  # the next round tries again
+
     def runners_alive(self) -> bool:
         return all(not task.done() for task in self._tasks)
 
@@ -103,6 +130,7 @@ async def check_migrations(settings: Settings, store: SqlEventStore) -> None:
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Open the store (migrating SQLite), start the runners and the fan-out; close all."""
+    signer = digest_signer(settings)
     store = open_store(settings.database_url)
     try:
         await check_migrations(settings, store)
@@ -123,6 +151,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             owner=instance_owner(),
             lifetime=dt.timedelta(hours=settings.idempotency_key_hours),
         ),
+        signer=signer,
     )
     try:
         if settings.projections is ProjectionsMode.ON:

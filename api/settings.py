@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -64,6 +65,20 @@ class Settings(BaseSettings):
         default=LogFormat.CONSOLE,
         description="'json' for one JSON object a log line (with the request id), "
         "'console' for key=value lines",
+    )
+    digest_key: SecretStr | None = Field(
+        default=None,
+        description="The Ed25519 private key (unencrypted PKCS#8 PEM) that signs ledger "
+        "digests; never commit it. Unset on SQLite: one is generated beside the database file",
+    )
+    digest_key_file: Path | None = Field(
+        default=None, description="A file holding the digest key, instead of DIGEST_KEY"
+    )
+    digest_interval: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds between the digests the server issues for each organization "
+        "whose ledger grew (0: only on request)",
     )
     test_fault_pause: str | None = Field(
         default=None,

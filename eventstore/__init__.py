@@ -3,6 +3,7 @@
 It knows nothing of scorecards: it stores typed envelopes and runs deciders it is given.
 """
 
+from eventstore.audit_export import verify_export
 from eventstore.envelope import (
     START,
     AppendResult,
@@ -22,7 +23,7 @@ from eventstore.errors import (
 )
 from eventstore.store import EventStore, InlineHandler, Waiter
 from eventstore.upcasting import UpcasterRegistry
-from eventstore.verification import BrokenLink, VerificationReport, verify_export
+from eventstore.verification import BrokenLink, LedgerLeaf, VerificationReport
 from eventstore.versions import ANY, NO_STREAM, ExpectedVersion, StreamState
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "FeedPosition",
     "IdempotencyKeyReused",
     "InlineHandler",
+    "LedgerLeaf",
     "Metadata",
     "NewEvent",
     "RecordedEvent",

@@ -2,6 +2,7 @@
 rebuild, and the queries the API serves."""
 
 from projections.audit import AuditProjection
+from projections.ledger import LedgerProjection
 from projections.projection import Projection
 from projections.read_models import ReadModelProjection
 from projections.snapshots import PeriodSnapshotProjection
@@ -14,7 +15,7 @@ def inline_projections() -> tuple[Projection, ...]:
 
 def async_projections() -> tuple[Projection, ...]:
     """Projections applied by runners following the feed."""
-    return (PeriodSnapshotProjection(), AuditProjection())
+    return (PeriodSnapshotProjection(), AuditProjection(), LedgerProjection())
 
 
 __all__ = ["async_projections", "inline_projections"]

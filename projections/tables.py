@@ -362,3 +362,42 @@ checkpoints = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# -- the ledger accumulator (projections/ledger.py) ----------------------------------------
+
+ledger_leaves = sa.Table(
+    "ledger_leaves",
+    metadata,
+    sa.Column("generation", sa.Integer, primary_key=True),
+    sa.Column("tenant_id", sa.Text, primary_key=True),
+    sa.Column("leaf_index", sa.BigInteger, primary_key=True),
+    sa.Column("stream_id", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("leaf", sa.Text, nullable=False),
+)
+
+ledger_heads = sa.Table(
+    "ledger_heads",
+    metadata,
+    sa.Column("generation", sa.Integer, primary_key=True),
+    sa.Column("tenant_id", sa.Text, primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("subtrees", sa.Text, nullable=False),
+)
+
+ledger_digests = sa.Table(
+    "ledger_digests",
+    metadata,
+    sa.Column("digest_id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.Text, nullable=False),
+    sa.Column("format_version", sa.Integer, nullable=False),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("root", sa.Text, nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("key_id", sa.Text, nullable=False),
+    sa.Column("signature", sa.Text, nullable=False),
+    sa.Index("ix_ledger_digests_latest", "tenant_id", "tree_size", "issued_at"),
+)

@@ -31,6 +31,8 @@ class Capability(StrEnum):
     """Record a value (or a correction of one)."""
     MANAGE_MEASUREMENTS = "manage_measurements"
     """Retract a recorded value."""
+    ISSUE_DIGESTS = "issue_digests"
+    """Sign a digest of the organization's ledger (writes a digest, never an event)."""
     FOLLOW_FEED = "follow_feed"
     """The organization's event feed (``GET /v1/events``): every event with its who/why
     metadata, so integrators can follow what changed; viewers see no who/why and may not."""
@@ -51,7 +53,12 @@ GRANTS: dict[Role, frozenset[Capability]] = {
     ),
     Role.VIEWER: frozenset({Capability.READ_CURRENT}),
     Role.AUDITOR: frozenset(
-        {Capability.READ_CURRENT, Capability.READ_HISTORY, Capability.FOLLOW_FEED}
+        {
+            Capability.READ_CURRENT,
+            Capability.READ_HISTORY,
+            Capability.ISSUE_DIGESTS,
+            Capability.FOLLOW_FEED,
+        }
     ),
     Role.INTEGRATOR: frozenset({Capability.RECORD_MEASUREMENTS, Capability.FOLLOW_FEED}),
 }

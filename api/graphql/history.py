@@ -333,10 +333,20 @@ class BrokenLinkType:
 
 @strawberry.type(description="The verdict of recomputing a scorecard's hash chain.")
 class IntegrityReport:
-    ok: bool = strawberry.field(description="True when every hash checks out.")
+    ok: bool = strawberry.field(description="True when every hash, leaf and digest checks out.")
     streams_checked: int = strawberry.field(description="How many streams were checked.")
     events_checked: int = strawberry.field(description="How many events were checked.")
-    broken: list[BrokenLinkType] = strawberry.field(description="The first break of each stream.")
+    broken: list[BrokenLinkType] = strawberry.field(
+        description="The first wrong event of each stream (a broken link, a leaf that differs "
+        "from the ledger's, a missing event)."
+    )
+    problems: list[str] = strawberry.field(
+        description="What is wrong with the organization as a whole: events the ledger or an "
+        "idempotency key names that are missing, a digest that does not match or verify."
+    )
+    digest_tree_size: int | None = strawberry.field(
+        description="The tree size of the digest checked against, when one was given."
+    )
     checked_at: dt.datetime = strawberry.field(description="When the check ran.")
 
 

@@ -23,6 +23,7 @@ from api.graphql.history import (
     ProjectionStatusType,
 )
 from api.graphql.ids import parse_id, scorecard_of
+from api.graphql.ledger import parse_digest
 from api.graphql.loaders import ScorecardKey
 from api.graphql.scorecards import MAX_TREND, Scorecard, requested_trend
 from api.positions import InvalidPosition, decode_position, encode_position
@@ -32,6 +33,7 @@ from projections import async_projections, inline_projections
 from projections.asof import AsOf
 from projections.queries.audit import MAX_PAGE, AuditFilter, audit_trail
 from projections.queries.history import changes_between
+from projections.queries.ledger import verify_tenant
 from projections.queries.status import projection_status
 from streams import scorecard_stream
 
@@ -223,7 +225,8 @@ class ReadQueries:
 
     @strawberry.field(
         description="Recompute the hash chain of a scorecard (or of the whole organization) "
-        "and name the first broken event of each stream."
+        "from the events, compare each event with the ledger's leaf for it, and (given a "
+        "digest) the ledger root with the digest; name the first wrong event of each stream."
     )
     async def integrity(
         self,
@@ -232,11 +235,28 @@ class ReadQueries:
             strawberry.ID | None,
             strawberry.argument(description="The scorecard's global id (none: every stream)."),
         ] = None,
+        digest: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A digest document you kept (latestDigest.document): the whole "
+                "organization is checked against it; not with scorecardId."
+            ),
+        ] = None,
     ) -> IntegrityReport:
         context = info.context
         context.require(Capability.READ_HISTORY, "check integrity")
         stream = None if scorecard_id is None else scorecard_stream(scorecard_of(scorecard_id))
-        report = await context.runtime.store.verify(context.tenant_id, stream)
+        kept = None if digest is None else parse_digest(digest, "digest")
+        if kept is not None and stream is not None:
+            raise bad_input("digest", "a digest covers the whole organization: omit scorecardId")
+        signer = context.runtime.signer
+        report = await verify_tenant(
+            context.runtime.store,
+            context.tenant_id,
+            stream_id=stream,
+            digest=kept,
+            public_key=None if signer is None else signer.public_key,
+        )
         return IntegrityReport(
             ok=report.ok,
             streams_checked=report.streams_checked,
@@ -251,6 +271,8 @@ class ReadQueries:
                 )
                 for b in report.broken
             ],
+            problems=report.problems,
+            digest_tree_size=report.digest_size,
             checked_at=dt.datetime.now(dt.UTC),
         )
 

@@ -7,6 +7,7 @@ import structlog
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from api.graphql.ledger import LedgerMutations, LedgerQueries
 from api.graphql.limits import is_unexpected, limit_extensions
 from api.graphql.mutations.builder import build_mutation_type
 from api.graphql.mutations.catalog import SPECS
@@ -18,11 +19,18 @@ from api.graphql.text import RefuseNulCharacters
 
 
 @strawberry.type(description="Scorecards, their history and the audit trail.")
-class Query(OrganizationQueries, ReadQueries, NodeQueries):
+class Query(OrganizationQueries, ReadQueries, LedgerQueries, NodeQueries):
     pass
 
 
-Mutation = build_mutation_type(SPECS)
+CommandMutations = build_mutation_type(SPECS)
+
+
+@strawberry.type(description="Every domain command, and issuing ledger digests.")
+class Mutation(CommandMutations, LedgerMutations):  # type: ignore[valid-type,misc]
+    pass
+
+
 log = structlog.get_logger(__name__)
 
 

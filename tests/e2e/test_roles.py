@@ -11,7 +11,7 @@ from api.auth.roles import GRANTS, Capability, Role, allows
 from api.graphql.context import Context
 from api.graphql.mutations.catalog import SPECS
 from api.graphql.schema import build_schema
-from tests.e2e.conftest import Api, fanout_past, kpi_gid, scorecard_gid
+from tests.e2e.conftest import TENANT, Api, fanout_past, kpi_gid, scorecard_gid
 from tests.e2e.sweep import (
     build_swept_scorecard,
     error_codes,
@@ -46,6 +46,8 @@ READS: dict[str, tuple[Capability | None, str]] = {
         "query($sc: ID!) { whole: integrity { ok } one: integrity(scorecardId: $sc) { ok } }",
     ),
     "projectionStatus": (Capability.ADMINISTER, "{ projectionStatus { name checkpoint } }"),
+    "latestDigest": (Capability.READ_HISTORY, "{ latestDigest { treeSize document } }"),
+    "digestPublicKey": (Capability.READ_HISTORY, "{ digestPublicKey { publicKey keyId } }"),
 }
 """Each query field: the capability it needs (none: any caller) and a request for it."""
 
@@ -148,6 +150,8 @@ async def test_each_role_follows_measurements_live_as_its_grants_allow(api: Api)
             else:
                 first = await asyncio.wait_for(anext(stream), 10)
                 assert [e.extensions for e in first.errors or ()] == [{"code": "FORBIDDEN"}]
+        # Every follower listens before the measurement is recorded.
+        await asyncio.wait_for(api.runtime.fanout.wait_for_subscribers(TENANT, len(pending)), 10)
         item = {"scorecardId": "ops", "kpiId": "availability", "period": "2026-03"}
         await api.ok("recordMeasurement", {**item, "value": 66, "reason": "late feed"})
         for role, task in pending.items():

@@ -284,6 +284,18 @@ def probes(acme: dict[str, Any], known: dict[str, Any]) -> dict[str, list[Probe]
             )
         ],
         "node": [Probe(NODE, {"id": gid}, _none("node")) for gid in gids.values()],
+        "latestDigest": [
+            Probe(
+                "{ latestDigest { organizationId treeSize root document } }",
+                {},
+                lambda data: (
+                    data["latestDigest"] is None or data["latestDigest"]["organizationId"] == RIVAL
+                ),
+            )
+        ],
+        "digestPublicKey": [
+            Probe("{ digestPublicKey { publicKey } }", {}, lambda data: "digestPublicKey" in data)
+        ],
     }
 
 

@@ -118,4 +118,5 @@ async def test_closed_quarters_have_official_snapshots_and_no_projection_lags(de
         ("read_models", 0),
         ("period_snapshots", 0),
         ("audit", 0),
+        ("ledger", 0),
     }
