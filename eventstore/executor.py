@@ -37,7 +37,7 @@ from eventstore.batches import BatchResult, CommandOutcome
 from eventstore.contention import StreamQueue, jittered_backoff
 from eventstore.envelope import AppendResult, FeedPosition, Metadata, NewEvent, RecordedEvent
 from eventstore.errors import ConcurrencyError, IdempotencyKeyReused
-from eventstore.snapshots import Snapshot, SnapshotCodec
+from eventstore.snapshots import Snapshot, SnapshotCodec, SnapshotSegment
 from eventstore.store import EventStore, InlineHandler
 from eventstore.versions import NO_STREAM
 
@@ -185,9 +185,8 @@ class CommandExecutor:
             if snapshots is not None:
                 found = await self.store.read_snapshot(tenant_id, stream_id, snapshots.shape)
                 if found is not None:
-                    loaded = _Loaded(
-                        snapshots.decode(found.data), found.version, found.last, found.version
-                    )
+                    state = snapshots.restore(found.data, found.segments)
+                    loaded = _Loaded(state, found.version, found.last, found.version)
         recorded = await self.store.read_stream(
             tenant_id, stream_id, from_version=loaded.version + 1
         )
@@ -234,14 +233,20 @@ class CommandExecutor:
             and loaded.last is not None
             and loaded.version - loaded.snapshot_version >= self.snapshot_every
         ):
-            snapshot = Snapshot(loaded.version, loaded.last, snapshots.encode(loaded.state))
+            parts = snapshots.snapshot(loaded.state)
+            snapshot = Snapshot(loaded.version, loaded.last, parts.head)
+            segment = SnapshotSegment(loaded.snapshot_version, loaded.version, parts.segment)
             try:
-                await self.store.write_snapshot(tenant_id, stream_id, snapshots.shape, snapshot)
+                await self.store.write_snapshot(
+                    tenant_id, stream_id, snapshots.shape, snapshot, segment
+                )
             except Exception:
                 # The command has committed; a snapshot is only a cache, so failing to store
-                # one must not turn a stored command into an error. The next load folds more.
+                # one must not turn a stored command into an error. The next load folds more
+                # (and the next snapshot's segment covers what this one's would have).
                 log.warning("snapshot_write_failed", stream_id=stream_id, exc_info=True)
             else:
+                loaded.state = parts.settled
                 loaded.snapshot_version = loaded.version
         if not self.cache_size:
             return
