@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from eventstore.envelope import FeedPosition
 
@@ -18,6 +18,8 @@ class CommandOutcome(Generic[E]):
 
     events: list[E] = field(default_factory=list)
     error: Exception | None = None
+    after: Any = None
+    """The stream's state once this command's events are applied (None after an error)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,11 @@ class StreamQueue:
             if not users[0]:
                 del self._locks[stream]
 
+    def users(self, stream: Hashable) -> int:
+        """Tasks holding or waiting for the stream's turn."""
+        entry = self._locks.get(stream)
+        return 0 if entry is None else entry[1][0]
+
     def __len__(self) -> int:
         return len(self._locks)
 

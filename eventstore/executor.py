@@ -9,13 +9,19 @@ Its cost does not grow with a stream's history. Three parts make it so:
 - with a :class:`~eventstore.snapshots.SnapshotCodec` it stores a snapshot of the state
   beside the stream every ``snapshot_every`` events and starts a cold load from the newest
   one, so a restarted process folds at most that many events instead of the whole stream.
-  What remains of a cold load's cost grows with the size of the state (a scorecard's state
-  keeps every measurement id ever used, so that ids are never reused), not with the number
-  of events, and decoding a snapshot costs a small fraction of folding the same events.
-  Snapshots are caches, never the truth: they are written after the events they cover have
-  committed, keyed by the codec's ``shape``, and a missing or foreign-shaped one only means
-  folding from the start again. A long fold yields to the event loop between chunks so a
-  cold load does not stall the other requests of the process.
+  A snapshot is a head plus segments (:mod:`eventstore.snapshots`): what a state only adds
+  to is written once, in the segment of the next snapshot, so writing one costs what changed
+  since the last, and a codec may restore a state whose parts are decoded when first used
+  (the scorecard's does: :mod:`ledger.state_snapshots`), so a cold load costs what the
+  command reaches, not what the history holds. Snapshots are caches, never the truth: they
+  are written after the events they cover have committed, keyed by the codec's ``shape``,
+  and a missing, foreign-shaped or incomplete one only means folding from the start again.
+  A long fold yields to the event loop between chunks so a cold load does not stall the
+  other requests of the process.
+
+Concurrent commands on a stream in one process never conflict: they take turns, and the
+commands without an idempotency key that wait for a turn are folded into one batch, one
+state and one append (:mod:`eventstore.folding`).
 
 We chose snapshots over smaller streams (measurements in streams of their own) because
 they keep the aggregate boundary — every invariant is still checked against one state in
@@ -26,20 +32,26 @@ models untouched.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import structlog
 
 from eventstore.batches import BatchResult, CommandOutcome
 from eventstore.contention import StreamQueue, jittered_backoff
-from eventstore.envelope import AppendResult, FeedPosition, Metadata, NewEvent, RecordedEvent
-from eventstore.errors import ConcurrencyError, IdempotencyKeyReused
-from eventstore.snapshots import Snapshot, SnapshotCodec
+from eventstore.envelope import AppendResult, FeedPosition, Metadata
+from eventstore.errors import ConcurrencyError
+from eventstore.execution import Codec, DeciderLike, ExecutionResult
+from eventstore.folding import Waiting, WaitingCommands, settle
+from eventstore.replay import Replay
+from eventstore.snapshots import Snapshot, SnapshotCodec, SnapshotSegment
 from eventstore.store import EventStore, InlineHandler
 from eventstore.versions import NO_STREAM
+
+__all__ = ["Codec", "CommandExecutor", "DeciderLike", "ExecutionResult"]
 
 log = structlog.get_logger(__name__)
 
@@ -49,53 +61,6 @@ _FOLD_CHUNK = 1000
 C = TypeVar("C")
 E = TypeVar("E")
 S = TypeVar("S")
-C_contra = TypeVar("C_contra", contravariant=True)
-
-
-class DeciderLike(Protocol[C_contra, E, S]):
-    """Anything with an initial state, an evolve and a decide (the domain's Decider fits)."""
-
-    @property
-    def initial_state(self) -> S: ...
-
-    @property
-    def evolve(self) -> Callable[[S, E], S]: ...
-
-    @property
-    def decide(self) -> Callable[[C_contra, S], list[E]]: ...
-
-
-class Codec(Protocol[E]):
-    """Turns domain events into envelopes and back."""
-
-    def encode(self, event: E) -> NewEvent: ...
-
-    def decode(self, recorded: RecordedEvent) -> E: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ExecutionResult(Generic[E, S]):
-    """What a command did: its events, the stream's new state and version, and the
-    consistency token (feed position) to read the write back.
-
-    A command that changed nothing carries the position of the stream's last event, so its
-    token still names a moment at which the stream is as ``state`` says; only a command on a
-    stream without events (that appended none) has no position.
-    """
-
-    events: list[E]
-    state: S
-    version: int
-    position: int | None
-    transaction_id: int | None
-    attempts: int
-    duplicate: bool = False
-
-    @property
-    def token(self) -> FeedPosition | None:
-        if self.position is None or self.transaction_id is None:
-            return None
-        return FeedPosition(self.transaction_id, self.position)
 
 
 @dataclass(slots=True)
@@ -144,6 +109,7 @@ class CommandExecutor:
         self.backoff = backoff or jittered_backoff
         """Seconds to wait after the n-th conflicting attempt (another process wrote)."""
         self._queue = StreamQueue()
+        self._waiting = WaitingCommands()
         self.events_folded = 0
         """Stored events read and folded so far (tests bound a load's work with it)."""
         self._states: OrderedDict[tuple[str, str, int], tuple[object, _Loaded[Any]]] = OrderedDict()
@@ -185,9 +151,8 @@ class CommandExecutor:
             if snapshots is not None:
                 found = await self.store.read_snapshot(tenant_id, stream_id, snapshots.shape)
                 if found is not None:
-                    loaded = _Loaded(
-                        snapshots.decode(found.data), found.version, found.last, found.version
-                    )
+                    state = snapshots.restore(found.data, found.segments)
+                    loaded = _Loaded(state, found.version, found.last, found.version)
         recorded = await self.store.read_stream(
             tenant_id, stream_id, from_version=loaded.version + 1
         )
@@ -234,14 +199,20 @@ class CommandExecutor:
             and loaded.last is not None
             and loaded.version - loaded.snapshot_version >= self.snapshot_every
         ):
-            snapshot = Snapshot(loaded.version, loaded.last, snapshots.encode(loaded.state))
+            parts = snapshots.snapshot(loaded.state)
+            snapshot = Snapshot(loaded.version, loaded.last, parts.head)
+            segment = SnapshotSegment(loaded.snapshot_version, loaded.version, parts.segment)
             try:
-                await self.store.write_snapshot(tenant_id, stream_id, snapshots.shape, snapshot)
+                await self.store.write_snapshot(
+                    tenant_id, stream_id, snapshots.shape, snapshot, segment
+                )
             except Exception:
                 # The command has committed; a snapshot is only a cache, so failing to store
-                # one must not turn a stored command into an error. The next load folds more.
+                # one must not turn a stored command into an error. The next load folds more
+                # (and the next snapshot's segment covers what this one's would have).
                 log.warning("snapshot_write_failed", stream_id=stream_id, exc_info=True)
             else:
+                loaded.state = parts.settled
                 loaded.snapshot_version = loaded.version
         if not self.cache_size:
             return
@@ -268,8 +239,14 @@ class CommandExecutor:
         """Execute ``command`` on ``stream_id`` (a batch of one whose rejection propagates).
 
         With an idempotency key (and the request hash of the command), a repeated command
-        returns the first result without deciding again.
+        returns the first result without deciding again. Without one, the command joins the
+        stream's waiting list and may be decided and appended in one batch with the others
+        waiting there (:mod:`eventstore.folding`); its result and its errors stay its own.
         """
+        if idempotency_key is None:
+            return await self._execute_folded(
+                tenant_id, stream_id, command, decider, codec, metadata, inline, snapshots
+            )
         batch = await self.execute_batch(
             tenant_id,
             stream_id,
@@ -292,6 +269,68 @@ class CommandExecutor:
             batch.attempts,
             duplicate=batch.duplicate,
         )
+
+    async def _execute_folded(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        command: C,
+        decider: DeciderLike[C, E, S],
+        codec: Codec[E],
+        metadata: Metadata,
+        inline: Sequence[InlineHandler],
+        snapshots: SnapshotCodec[S] | None,
+    ) -> ExecutionResult[E, S]:
+        stream = (tenant_id, stream_id)
+        group = (decider, codec, snapshots, *inline)
+        mine = self._waiting.join(stream, command, metadata, group)
+        try:
+            async with self._queue.turn(stream):
+                if not mine.result.done():  # nobody took it along: run what is waiting
+                    taken = self._waiting.take(stream, group)
+                    await self._run_folded(
+                        tenant_id, stream_id, taken, decider, codec, inline, snapshots
+                    )
+        except BaseException:
+            self._waiting.leave(stream, mine)
+            if mine.result.done() and not mine.result.cancelled():
+                mine.result.exception()  # it propagates from here
+            raise
+        result: ExecutionResult[E, S] = mine.result.result()
+        return result
+
+    async def _run_folded(
+        self,
+        tenant_id: str,
+        stream_id: str,
+        taken: Sequence[Waiting[C]],
+        decider: DeciderLike[C, E, S],
+        codec: Codec[E],
+        inline: Sequence[InlineHandler],
+        snapshots: SnapshotCodec[S] | None,
+    ) -> None:
+        try:
+            batch = await self._execute_batch(
+                tenant_id, stream_id, [w.command for w in taken], decider, codec,
+                [w.metadata for w in taken], (Exception,), None, None, inline, snapshots,
+            )  # fmt: skip
+        except BaseException as error:
+            for waiting in taken:
+                settle(waiting, error)
+            raise
+        # Each command's version and state are the stream's once its own events are in; its
+        # token is the batch's (a moment at which its events are in).
+        version = batch.version - sum(len(o.events) for o in batch.outcomes)
+        for waiting, outcome in zip(taken, batch.outcomes, strict=True):
+            if outcome.error is not None:
+                waiting.result.set_exception(outcome.error)
+                continue
+            version += len(outcome.events)
+            result = ExecutionResult(
+                outcome.events, outcome.after, version, batch.position, batch.transaction_id,
+                batch.attempts,
+            )  # fmt: skip
+            waiting.result.set_result(result)
 
     async def execute_batch(
         self,
@@ -332,14 +371,16 @@ class CommandExecutor:
         commands: Sequence[C],
         decider: DeciderLike[C, E, S],
         codec: Codec[E],
-        metadata: Metadata,
+        metadata: Metadata | Sequence[Metadata],
         rejections: tuple[type[Exception], ...],
         idempotency_key: str | None,
         request_hash: str | None,
         inline: Sequence[InlineHandler],
         snapshots: SnapshotCodec[S] | None,
     ) -> BatchResult[E, S]:
-        replay = _Replay(self, tenant_id, stream_id, decider, codec, snapshots)
+        """``metadata`` is the batch's, or one per command (commands folded together)."""
+        metadatas = [metadata] * len(commands) if isinstance(metadata, Metadata) else metadata
+        replay = Replay(self, tenant_id, stream_id, decider, codec, snapshots)
         if idempotency_key is not None and (
             found := await replay.applied(idempotency_key, request_hash)
         ):
@@ -363,7 +404,8 @@ class CommandExecutor:
             state = loaded.state
             outcomes: list[CommandOutcome[E]] = []
             new_events: list[E] = []
-            for command in commands:
+            event_metadata: list[Metadata] = []
+            for command, command_metadata in zip(commands, metadatas, strict=True):
                 try:
                     produced = decider.decide(command, state)
                 except rejections as error:
@@ -379,8 +421,9 @@ class CommandExecutor:
                     raise
                 for event in produced:
                     state = decider.evolve(state, event)
-                outcomes.append(CommandOutcome(produced))
+                outcomes.append(CommandOutcome(produced, after=state))
                 new_events.extend(produced)
+                event_metadata.extend([command_metadata] * len(produced))
             if (
                 idempotency_key is not None
                 and any(o.error is not None for o in outcomes)
@@ -399,7 +442,7 @@ class CommandExecutor:
                 )
             try:
                 appended = await self._append(
-                    tenant_id, stream_id, loaded, new_events, codec, metadata,
+                    tenant_id, stream_id, loaded, new_events, codec, event_metadata,
                     idempotency_key, request_hash, inline,
                 )  # fmt: skip
             except ConcurrencyError:
@@ -442,48 +485,27 @@ class CommandExecutor:
         loaded: _Loaded[Any],
         new_events: Sequence[E],
         codec: Codec[E],
-        metadata: Metadata,
+        metadata: Sequence[Metadata],
         idempotency_key: str | None,
         request_hash: str | None,
         inline: Sequence[InlineHandler],
     ) -> AppendResult:
+        """Append ``new_events``, each with its command's ``metadata`` (the first command's
+        is the append's, the others' are set on their events when they differ)."""
+        first = metadata[0]
+        envelopes = [codec.encode(event) for event in new_events]
+        envelopes = [
+            e if m is first or e.metadata is not None else dataclasses.replace(e, metadata=m)
+            for e, m in zip(envelopes, metadata, strict=True)
+        ]
         return await self.store.append(
             tenant_id,
             stream_id,
             loaded.version if loaded.version else NO_STREAM,
-            [codec.encode(event) for event in new_events],
-            metadata,
+            envelopes,
+            first,
             idempotency_key=idempotency_key,
             request_hash=request_hash,
             inline=inline,
             known_tail_hash=loaded.tail_hash if loaded.version else None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _Replay(Generic[C, E, S]):
-    """Answers a request whose idempotency key was already used with the first result."""
-
-    executor: CommandExecutor
-    tenant_id: str
-    stream_id: str
-    decider: DeciderLike[C, E, S]
-    codec: Codec[E]
-    snapshots: SnapshotCodec[S] | None
-
-    async def applied(self, key: str, request_hash: str | None) -> BatchResult[E, S] | None:
-        """The first result for ``key``, or None when the key is unused."""
-        found = await self.executor.store.lookup_idempotency(self.tenant_id, key)
-        if found is None:
-            return None
-        if found[0] != request_hash:
-            raise IdempotencyKeyReused(key)
-        return await self.result(found[1])
-
-    async def result(self, appended: AppendResult) -> BatchResult[E, S]:
-        state, _ = await self.executor.load(
-            self.tenant_id, self.stream_id, self.decider, self.codec, snapshots=self.snapshots
-        )
-        return BatchResult(
-            [], state, appended.version, appended.position, appended.transaction_id, 1, True
         )

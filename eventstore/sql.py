@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from eventstore import snapshot_rows
 from eventstore.append import (
     AppendRequest,
     Row,
@@ -35,9 +35,9 @@ from eventstore.errors import (
     EmptyAppend,
     IdempotencyKeyReused,
 )
-from eventstore.snapshots import Snapshot
+from eventstore.snapshots import Snapshot, SnapshotSegment
 from eventstore.store import InlineHandler, Waiter
-from eventstore.tables import aggregate_snapshots, events, idempotency_keys
+from eventstore.tables import events, idempotency_keys
 from eventstore.upcasting import UpcasterRegistry
 from eventstore.verification import ChainVerifier, LedgerLeaf, VerificationReport
 from eventstore.versions import ANY, ExpectedVersion
@@ -67,7 +67,6 @@ _TAIL = (
 )
 
 _ANY_RETRIES = 10
-_SNAPSHOT_KEY = ("tenant_id", "stream_id", "shape")
 
 
 class SqlEventStore:
@@ -372,52 +371,23 @@ class SqlEventStore:
     # -- snapshots -----------------------------------------------------------------------
 
     async def read_snapshot(self, tenant_id: str, stream_id: str, shape: str) -> Snapshot | None:
-        """The stored snapshot of a stream's state in ``shape``, if there is one."""
-        query = sa.select(
-            aggregate_snapshots.c.version,
-            aggregate_snapshots.c.transaction_id,
-            aggregate_snapshots.c.position,
-            aggregate_snapshots.c.data,
-        ).where(
-            aggregate_snapshots.c.tenant_id == tenant_id,
-            aggregate_snapshots.c.stream_id == stream_id,
-            aggregate_snapshots.c.shape == shape,
-        )
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        if row is None:
-            return None
-        return Snapshot(
-            row.version, FeedPosition(row.transaction_id, row.position), bytes(row.data)
-        )
+        """The stored snapshot of a stream's state in ``shape`` with the segments covering
+        it, if there is one (see :mod:`eventstore.snapshots`)."""
+        return await snapshot_rows.read_snapshot(self.engine, tenant_id, stream_id, shape)
 
     async def write_snapshot(
-        self, tenant_id: str, stream_id: str, shape: str, snapshot: Snapshot
+        self,
+        tenant_id: str,
+        stream_id: str,
+        shape: str,
+        snapshot: Snapshot,
+        segment: SnapshotSegment | None = None,
     ) -> None:
-        """Store ``snapshot`` unless one at the same or a later version is stored already."""
-        values = {
-            "tenant_id": tenant_id,
-            "stream_id": stream_id,
-            "shape": shape,
-            "version": snapshot.version,
-            "transaction_id": snapshot.last.transaction_id,
-            "position": snapshot.last.position,
-            "data": snapshot.data,
-            "written_at": _now(),
-        }
-        insert = (
-            postgresql.insert(aggregate_snapshots)
-            if self.write_engine.dialect.name == "postgresql"
-            else sqlite.insert(aggregate_snapshots)
-        ).values(values)
-        newer = {name: insert.excluded[name] for name in values if name not in _SNAPSHOT_KEY}
-        upsert = insert.on_conflict_do_update(
-            index_elements=list(_SNAPSHOT_KEY),
-            set_=newer,
-            where=aggregate_snapshots.c.version < insert.excluded.version,
+        """Store ``snapshot`` unless one at the same or a later version is stored already,
+        with ``segment`` beside it."""
+        await snapshot_rows.write_snapshot(
+            self.write_engine, tenant_id, stream_id, shape, snapshot, segment
         )
-        async with self.write_engine.begin() as conn:
-            await conn.execute(upsert)
 
     # -- integrity -----------------------------------------------------------------------
 
@@ -507,10 +477,6 @@ class SqlEventStore:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_aware(moment: datetime | None) -> None:

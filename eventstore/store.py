@@ -16,7 +16,7 @@ from eventstore.envelope import (
     RecordedEvent,
     StreamInfo,
 )
-from eventstore.snapshots import Snapshot
+from eventstore.snapshots import Snapshot, SnapshotSegment
 from eventstore.verification import VerificationReport
 from eventstore.versions import ExpectedVersion
 
@@ -81,7 +81,12 @@ class EventStore(Protocol):
     ) -> Snapshot | None: ...
 
     async def write_snapshot(
-        self, tenant_id: str, stream_id: str, shape: str, snapshot: Snapshot
+        self,
+        tenant_id: str,
+        stream_id: str,
+        shape: str,
+        snapshot: Snapshot,
+        segment: SnapshotSegment | None = None,
     ) -> None: ...
 
     async def verify(self, tenant_id: str, stream_id: str | None = None) -> VerificationReport: ...

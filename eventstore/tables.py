@@ -115,3 +115,15 @@ aggregate_snapshots = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("written_at", UTCDateTime, nullable=False),
 )
+
+aggregate_snapshot_segments = sa.Table(
+    "aggregate_snapshot_segments",
+    metadata,
+    sa.Column("tenant_id", sa.Text, primary_key=True),
+    sa.Column("stream_id", sa.Text, primary_key=True),
+    sa.Column("shape", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("after_version", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("written_at", UTCDateTime, nullable=False),
+)

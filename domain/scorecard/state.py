@@ -4,9 +4,11 @@ so ``evolve`` shares everything it does not change and folding stays linear in t
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass, field
 
 from domain.kpi_kinds import Aggregation, Direction, KpiKind
+from domain.partitioned import PartitionedMap
 from domain.periods import Frequency, Period
 from domain.persistent import FrozenMap, frozen_map
 from domain.scorecard.values import InitiativeStatus
@@ -92,6 +94,27 @@ class Initiative:
 MeasurementKey = tuple[str, Period]
 """(kpi_id, period)"""
 
+ID_BUCKETS = 64
+"""How many parts the maps keyed by measurement id are split into."""
+
+
+def year_part(key: MeasurementKey) -> str:
+    """The part of a (KPI, period) key: the period's year (a batch of readings touches few)."""
+    return str(key[1].year_number)
+
+
+def id_part(measurement_id: str) -> str:
+    """The part of a measurement id: a stable hash bucket (not ``hash``, which is salted)."""
+    return str(zlib.crc32(measurement_id.encode()) % ID_BUCKETS)
+
+
+def _measurements() -> PartitionedMap[MeasurementKey, Measurement]:
+    return PartitionedMap(year_part)
+
+
+def _ids() -> PartitionedMap[str, MeasurementKey]:
+    return PartitionedMap(id_part, journaled=True)
+
 
 @dataclass(frozen=True)
 class ScorecardState:
@@ -99,7 +122,8 @@ class ScorecardState:
 
     ``measurements`` holds the current measurement per (KPI, period); ``measurement_ids``
     every measurement id ever used, so ids are never reused; ``retracted`` the ids withdrawn
-    (with their key).
+    (with their key). These three are split into parts (:mod:`domain.partitioned`) so that a
+    state restored from a snapshot decodes only the parts a command reaches.
     """
 
     exists: bool = False
@@ -113,9 +137,9 @@ class ScorecardState:
     links: frozenset[tuple[str, str]] = frozenset()
     kpis: FrozenMap[str, Kpi] = field(default_factory=frozen_map)
     targets: FrozenMap[MeasurementKey, Target] = field(default_factory=frozen_map)
-    measurements: FrozenMap[MeasurementKey, Measurement] = field(default_factory=frozen_map)
-    measurement_ids: FrozenMap[str, MeasurementKey] = field(default_factory=frozen_map)
-    retracted: FrozenMap[str, MeasurementKey] = field(default_factory=frozen_map)
+    measurements: PartitionedMap[MeasurementKey, Measurement] = field(default_factory=_measurements)
+    measurement_ids: PartitionedMap[str, MeasurementKey] = field(default_factory=_ids)
+    retracted: PartitionedMap[str, MeasurementKey] = field(default_factory=_ids)
     closed_periods: frozenset[Period] = frozenset()
     initiatives: FrozenMap[str, Initiative] = field(default_factory=frozen_map)
 
