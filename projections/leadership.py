@@ -129,3 +129,49 @@ def leadership_for(engine: AsyncEngine, name: str) -> Leadership:
     if not database or database == ":memory:":
         raise ValueError("async projections on SQLite need a database file")
     return FileLockLeadership(database, name)
+
+
+async def holder(engine: AsyncEngine, name: str) -> str | None:
+    """Who holds ``name``'s leadership right now ("backend 4242 from 10.0.0.5" on PostgreSQL,
+    "process 4242" on SQLite), or None when no one does. It only looks: it never takes it."""
+    if engine.dialect.name == "postgresql":
+        return await _advisory_holder(engine, lock_key(name))
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    return _file_holder(Path(f"{database}.{name}.lock"))
+
+
+async def _advisory_holder(engine: AsyncEngine, key: int) -> str | None:
+    # A one-bigint advisory lock shows in pg_locks as classid (high half), objid (low half)
+    # and objsubid 1.
+    unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
+    query = sa.text(
+        "SELECT l.pid, host(a.client_addr) AS client FROM pg_locks l "
+        "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid::text::bigint = :high AND l.objid::text::bigint = :low"
+    )
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(query, {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF})
+        ).first()
+    if row is None:
+        return None
+    return f"backend {row.pid}" + (f" from {row.client}" if row.client else "")
+
+
+def _file_holder(path: Path) -> str | None:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lines = handle.read().split()
+            return f"process {lines[-1].decode()}" if lines else "a process"
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return None

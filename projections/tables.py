@@ -252,3 +252,13 @@ checkpoints = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+failures = sa.Table(
+    "projection_failures",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("failed_at", UTCDateTime, nullable=False),
+    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
