@@ -1,4 +1,5 @@
-"""The ``scoreledger`` command: serve, database migrations and tokens."""
+"""The ``scoreledger`` command: serve, database migrations, tokens, and the operator commands
+of :mod:`api.commands` (projections, import, worker)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from rich.progress import Progress
 
 from api.auth.roles import Role
 from api.auth.tokens import TokenRegistry, check_tenant_id
+from api.commands.imports import import_csv
+from api.commands.projections import projections_app
+from api.commands.worker import worker
 from api.demo import Seeded
 from api.graphql.ids import global_id
 from api.migrations import MigrationsBehind, current_revision, head_revision, upgrade
@@ -191,6 +195,11 @@ def schema() -> None:
     from api.graphql.schema import sdl
 
     sys.stdout.write(sdl())
+
+
+app.add_typer(projections_app, name="projections")
+app.command("import")(import_csv)
+app.command("worker")(worker)
 
 
 def main() -> None:
