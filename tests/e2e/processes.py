@@ -54,9 +54,14 @@ async def start_api(database_url: str, listener: socket.socket, **settings: str)
 
 async def start_worker(database_url: str) -> Process:
     """``scoreledger worker``, its log lines (JSON) on a pipe."""
+    return await start_scoreledger(database_url, "worker")
+
+
+async def start_scoreledger(database_url: str, *arguments: str, **settings: str) -> Process:
+    """``scoreledger ARGUMENTS`` as a process of its own, its output on a pipe."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, *SCORELEDGER, "worker",
-        cwd=ROOT, env=environment(database_url),
+        sys.executable, *SCORELEDGER, *arguments,
+        cwd=ROOT, env=environment(database_url, **settings),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     return Process(process)
@@ -89,6 +94,18 @@ class Process:
                 except orjson.JSONDecodeError:
                     self.other_output.append(line.decode(errors="replace"))
         return found
+
+    async def printed(self, text: str, timeout: float = 60) -> None:
+        """Read output lines until one contains ``text``; fails if the process ends first."""
+        assert self.process.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                line = (await self.process.stdout.readline()).decode(errors="replace")
+                if not line:
+                    raise AssertionError(f"the process ended before printing {text!r}")
+                self.other_output.append(line)
+                if text in line:
+                    return
 
     async def stop(self, signum: signal.Signals = signal.SIGTERM) -> int:
         """Send ``signum`` and wait for the exit code."""
