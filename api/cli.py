@@ -15,6 +15,7 @@ from rich.progress import Progress
 
 from api.auth.roles import Role
 from api.auth.tokens import TokenRegistry, check_tenant_id
+from api.commands.common import load_settings
 from api.commands.imports import import_csv
 from api.commands.projections import projections_app
 from api.commands.worker import worker
@@ -34,11 +35,7 @@ console = Console()
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as error:
-        console.print(f"[red]invalid settings:[/red] {error}")
-        raise typer.Exit(2) from None
+    return load_settings()
 
 
 def _open_store(settings: Settings) -> SqlEventStore:

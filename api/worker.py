@@ -38,7 +38,7 @@ async def run_worker(
         log.info("worker_started", projections=names, database=redacted_url(settings.database_url))
         await asyncio.gather(
             *(
-                _supervise(store, projection, stop, settings.poll_interval, restart_delay)
+                supervise(store, projection, stop, settings.poll_interval, restart_delay)
                 for projection in async_projections()
             )
         )
@@ -47,13 +47,15 @@ async def run_worker(
     log.info("worker_stopped")
 
 
-async def _supervise(
+async def supervise(
     store: SqlEventStore,
     projection: Projection,
     stop: asyncio.Event,
-    poll_interval: float,
-    restart_delay: float,
+    poll_interval: float = 1.0,
+    restart_delay: float = RESTART_DELAY,
 ) -> None:
+    """Run ``projection``'s runner until ``stop`` is set, starting it again after
+    ``restart_delay`` seconds whenever it fails."""
     while not stop.is_set():
         runner = ProjectionRunner(store, projection, poll_interval=poll_interval)
         try:

@@ -15,29 +15,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 import websockets
 
 from api.auth.roles import Role
-from eventstore import START, FeedPosition
-from eventstore.sql import SqlEventStore
-from eventstore.tables import events
 from tests.e2e.conftest import Api
+from tests.feed import settled
 
 DECLARED = re.compile(r"\$(\w+)\s*:")
-
-
-async def last_written(store: SqlEventStore) -> FeedPosition:
-    """The feed position of the last event committed (the feed's head may be held back by
-    transactions open elsewhere on a PostgreSQL server; this is where it will get to)."""
-    query = (
-        sa.select(events.c.transaction_id, events.c.global_position)
-        .order_by(events.c.transaction_id.desc(), events.c.global_position.desc())
-        .limit(1)
-    )
-    async with store.engine.connect() as conn:
-        row = (await conn.execute(query)).first()
-    return START if row is None else FeedPosition(row.transaction_id, row.global_position)
 
 
 @dataclass
@@ -70,7 +54,8 @@ class GraphQLExamples:
     async def _subscribe(self, document: str, variables: dict[str, Any]) -> None:
         runtime = self.api.runtime
         # Past everything written so far: the subscription sees only what comes next.
-        await runtime.fanout.wait_until(await last_written(runtime.store))
+        await settled(runtime.store)
+        await runtime.fanout.wait_until(await runtime.store.head())
         ws = await websockets.connect(
             f"ws://127.0.0.1:{self.port}/graphql",
             subprotocols=[websockets.Subprotocol("graphql-transport-ws")],

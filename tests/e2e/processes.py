@@ -14,8 +14,10 @@ from typing import Any
 
 import orjson
 
+from eventstore import FeedPosition
 from eventstore.sql import SqlEventStore
 from projections import async_projections, checkpoints
+from tests.feed import settled
 
 ROOT = Path(__file__).resolve().parents[2]
 SCORELEDGER = ("-c", "from api.cli import main; main()")
@@ -120,15 +122,23 @@ class Process:
 
 
 async def until_projected(store: SqlEventStore, timeout: float = 60) -> None:
-    """Wait until every async projection's checkpoint has reached the feed's head now."""
+    """Wait until every async projection's checkpoint has reached every event committed."""
+    await settled(store, timeout)
     head = await store.head()
+    for projection in async_projections():
+        await until_checkpoint(store, projection.name, head, timeout)
+
+
+async def until_checkpoint(
+    store: SqlEventStore, name: str, position: FeedPosition, timeout: float = 60
+) -> None:
+    """Wait until projection ``name``'s checkpoint is at or past ``position``."""
     waiter = store.waiter()
     async with asyncio.timeout(timeout):
         while True:
             async with store.engine.connect() as conn:
-                reached = [await checkpoints.load(conn, p.name) for p in async_projections()]
-            if all(head <= checkpoint for checkpoint in reached):
-                return
+                if position <= await checkpoints.load(conn, name):
+                    return
             # Woken by the store's notifications on PostgreSQL; a short poll on SQLite,
             # whose wake-ups do not cross processes.
             await waiter.wait(timeout=0.05)

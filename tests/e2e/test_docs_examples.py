@@ -20,9 +20,10 @@ from api.demo import DEMO_TENANT
 from ledger.demo import DemoOptions, generate
 from tests.databases import PostgresDatabases
 from tests.e2e.conftest import Api
-from tests.e2e.graphql_examples import GraphQLExamples, last_written
+from tests.e2e.graphql_examples import GraphQLExamples
 from tests.e2e.shell_examples import Shell, fenced
 from tests.e2e.test_subscriptions import LiveServer
+from tests.feed import settled
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 GUIDES = ("frontend.md", "auditor.md", "integrator.md", "operations.md")
@@ -53,8 +54,9 @@ async def demo(database_url: str) -> AsyncIterator[tuple[LiveServer, Api]]:
             options = DemoOptions(tenant_id=DEMO_TENANT, kpis=10, months=12)
             await generate(server.runtime.ledger, options)
             # The audit trail is an async projection: the guides read it caught up.
-            written = await last_written(server.runtime.store)
-            assert await server.runtime.wait_for_projections(written, timeout=60)
+            await settled(server.runtime.store)
+            head = await server.runtime.store.head()
+            assert await server.runtime.wait_for_projections(head, timeout=60)
             for role in (Role.ADMIN, Role.AUDITOR):
                 issued = await server.runtime.tokens.create(DEMO_TENANT, role)
                 api.tokens[(DEMO_TENANT, role)] = issued.secret

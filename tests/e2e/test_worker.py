@@ -3,14 +3,22 @@ catches them up, and stops cleanly on SIGTERM and SIGINT (releasing the leadersh
 
 from __future__ import annotations
 
+import asyncio
 import signal
+from collections.abc import Sequence
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.worker import supervise
+from eventstore import RecordedEvent
 from eventstore.factory import open_store
 from projections import async_projections
+from projections.audit import AuditProjection
+from projections.failures import last_failures
 from projections.leadership import holder
-from tests.e2e.processes import start_worker, until_projected
+from tests.e2e.processes import start_worker, until_checkpoint, until_projected
+from tests.feed import settled
 from tests.integration.projections.support import Scenario, build_small_scorecard
 
 
@@ -50,4 +58,43 @@ async def _projects_and_stops(database_url: str, signum: signal.Signals) -> None
     finally:
         if worker is not None:
             await worker.kill()
+        await store.close()
+
+
+class FailsOnce(AuditProjection):
+    """The audit projection, whose first batch fails."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def apply(
+        self, conn: AsyncConnection, events: Sequence[RecordedEvent], generation: int
+    ) -> None:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("the first batch fails")
+        await super().apply(conn, events, generation)
+
+
+async def test_a_worker_runner_that_fails_records_the_error_and_starts_again(
+    database_url: str,
+) -> None:
+    store = open_store(database_url)
+    stop = asyncio.Event()
+    try:
+        await build_small_scorecard(Scenario(store))
+        await settled(store)
+        written = await store.head()
+        task = asyncio.create_task(
+            supervise(store, FailsOnce(), stop, poll_interval=0.05, restart_delay=0)
+        )
+        await until_checkpoint(store, "audit", written)
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+        async with store.engine.connect() as conn:
+            failure = (await last_failures(conn))["audit"]
+        assert failure.message == "RuntimeError: the first batch fails"
+    finally:
+        stop.set()
         await store.close()
