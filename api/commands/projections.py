@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.commands.common import checked_store, console, fail, load_settings
+from api.commands.common import USAGE, checked_store, console, fail, load_settings
 from projections import async_projections, inline_projections
 from projections.projection import Projection
 from projections.queries.status import projection_status
@@ -83,7 +83,7 @@ def _chosen(name: str | None) -> list[Projection]:
         if projection.name == name:
             return [projection]
     names = ", ".join(projection.name for projection in every)
-    fail(f"NAME: there is no projection {name!r}; the projections are: {names}", 2)
+    fail(f"NAME: there is no projection {name!r}; the projections are: {names}", USAGE)
 
 
 @projections_app.command("rebuild")
