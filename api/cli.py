@@ -1,4 +1,6 @@
-"""The ``scoreledger`` command: serve, database migrations, tokens and the auditor's checks."""
+"""The ``scoreledger`` command: serve, database migrations, tokens, the auditor's checks
+(:mod:`api.audit_cli`) and the operator commands of :mod:`api.commands` (projections,
+import, worker)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ from rich.progress import Progress
 from api.audit_cli import register as register_audit_commands
 from api.auth.roles import Role
 from api.auth.tokens import TokenRegistry, check_tenant_id
+from api.commands.common import load_settings
+from api.commands.imports import import_csv
+from api.commands.projections import projections_app
+from api.commands.worker import worker
 from api.demo import Seeded
 from api.digest_keys import sqlite_key_path
 from api.graphql.ids import global_id
@@ -33,11 +39,7 @@ console = Console()
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as error:
-        console.print(f"[red]invalid settings:[/red] {error}")
-        raise typer.Exit(2) from None
+    return load_settings()
 
 
 def _open_store(settings: Settings) -> SqlEventStore:
@@ -210,6 +212,11 @@ def schema() -> None:
     from api.graphql.schema import sdl
 
     sys.stdout.write(sdl())
+
+
+app.add_typer(projections_app, name="projections")
+app.command("import")(import_csv)
+app.command("worker")(worker)
 
 
 def main() -> None:

@@ -85,6 +85,10 @@ class FeedFanout:
         """How many subscriptions of ``tenant_id`` this process is feeding."""
         return len(self._subscribers.get(tenant_id, ()))
 
+    def subscriptions(self) -> int:
+        """How many subscriptions of every organization this process is feeding."""
+        return sum(len(queues) for queues in self._subscribers.values())
+
     async def wait_for_subscribers(self, tenant_id: str, count: int) -> None:
         """Return once ``tenant_id`` has at least ``count`` subscriptions here."""
         async with self._joined:

@@ -70,6 +70,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.subscriptions = Gauge(
+            "scoreledger_subscriptions",
+            "GraphQL subscriptions this process is feeding now.",
+            registry=self.registry,
+        )
+
     def count_appended(self, events: int) -> None:
         """A store append listener: ``events`` were committed."""
         self.events_appended.inc(events)

@@ -157,13 +157,14 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         if settings.projections is ProjectionsMode.ON:
             await runtime.start_projections()
         await runtime.fanout.start()
-        log.info("runtime_started", database=_redacted(settings.database_url))
+        log.info("runtime_started", database=redacted_url(settings.database_url))
         yield runtime
     finally:
         await runtime.close()
 
 
-def _redacted(url: str) -> str:
+def redacted_url(url: str) -> str:
+    """The database URL without its credentials, for logs."""
     head, at, tail = url.rpartition("@")
     if not at:
         return url

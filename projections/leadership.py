@@ -9,10 +9,12 @@ the process dies.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
-from typing import Protocol
+import os
+from pathlib import Path
+from typing import IO, Protocol
 
-import filelock
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -91,30 +93,38 @@ class AdvisoryLockLeadership:
 
 class FileLockLeadership:
     """Leadership on SQLite: an exclusive ``flock`` on a file beside the database, which the
-    operating system releases when the leading process dies."""
+    kernel releases when the leading process dies. Written with ``fcntl`` rather than the
+    filelock library because the leader writes its process id into the locked file, which
+    ``projections status`` reads back to name the leader; filelock keeps the file to itself.
+    """
 
     def __init__(self, database_file: str, name: str) -> None:
-        # Not thread-local and not a per-path singleton: each instance is one contender.
-        self._lock = filelock.UnixFileLock(
-            f"{database_file}.{name}.lock", thread_local=False, is_singleton=False
-        )
+        self._path = Path(f"{database_file}.{name}.lock")
+        self._file: IO[bytes] | None = None
 
     async def try_acquire(self) -> bool:
-        if self._lock.is_locked:
+        if self._file is not None:
             return True
+        handle = self._path.open("ab")  # held open while this instance leads
         try:
-            self._lock.acquire(blocking=False)
-        except filelock.Timeout:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
             return False
+        handle.write(f"{os.getpid()}\n".encode())
+        handle.flush()
+        self._file = handle
         return True
 
     async def still_leading(self) -> bool:
         # The lock lives as long as this process's open file: held until released.
-        return self._lock.is_locked
+        return self._file is not None
 
     async def release(self) -> None:
-        if self._lock.is_locked:
-            self._lock.release(force=True)
+        if self._file is not None:
+            handle, self._file = self._file, None
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
 
 
 def leadership_for(engine: AsyncEngine, name: str) -> Leadership:
@@ -125,3 +135,49 @@ def leadership_for(engine: AsyncEngine, name: str) -> Leadership:
     if not database or database == ":memory:":
         raise ValueError("async projections on SQLite need a database file")
     return FileLockLeadership(database, name)
+
+
+async def holder(engine: AsyncEngine, name: str) -> str | None:
+    """Who holds ``name``'s leadership right now ("backend 4242 from 10.0.0.5" on PostgreSQL,
+    "process 4242" on SQLite), or None when no one does. It only looks: it never takes it."""
+    if engine.dialect.name == "postgresql":
+        return await _advisory_holder(engine, lock_key(name))
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    return _file_holder(Path(f"{database}.{name}.lock"))
+
+
+async def _advisory_holder(engine: AsyncEngine, key: int) -> str | None:
+    # A one-bigint advisory lock shows in pg_locks as classid (high half), objid (low half)
+    # and objsubid 1.
+    unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
+    query = sa.text(
+        "SELECT l.pid, host(a.client_addr) AS client FROM pg_locks l "
+        "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid::text::bigint = :high AND l.objid::text::bigint = :low"
+    )
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(query, {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF})
+        ).first()
+    if row is None:
+        return None
+    return f"backend {row.pid}" + (f" from {row.client}" if row.client else "")
+
+
+def _file_holder(path: Path) -> str | None:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lines = handle.read().split()
+            return f"process {lines[-1].decode()}" if lines else "a process"
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return None

@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import structlog
 
+from eventstore import FeedPosition
 from eventstore.sql import SqlEventStore
-from projections import checkpoints
+from projections import checkpoints, failures
 from projections.leadership import Leadership, leadership_for
 from projections.projection import Projection, live_generation
 
@@ -63,9 +64,23 @@ class ProjectionRunner:
         except checkpoints.CheckpointMoved:
             log.info("checkpoint_moved", projection=name)
             return 0
+        except Exception as error:
+            await self._record_failure(error, checkpoint)
+            raise
         if self.on_batch is not None:
             self.on_batch(len(events))
         return len(events)
+
+    async def _record_failure(self, error: Exception, checkpoint: FeedPosition) -> None:
+        log.error(
+            "projection_batch_failed",
+            projection=self.projection.name,
+            error=failures.describe(error),
+        )
+        try:
+            await failures.record(self.store.write_engine, self.projection.name, error, checkpoint)
+        except Exception:  # the database is what failed: the log line above is all there is
+            log.exception("projection_failure_not_recorded", projection=self.projection.name)
 
     async def catch_up(self) -> int:
         """Apply batches until the feed has nothing more; return how many events."""

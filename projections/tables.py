@@ -401,3 +401,13 @@ ledger_digests = sa.Table(
     sa.Column("signature", sa.Text, nullable=False),
     sa.Index("ix_ledger_digests_latest", "tenant_id", "tree_size", "issued_at"),
 )
+
+failures = sa.Table(
+    "projection_failures",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("failed_at", UTCDateTime, nullable=False),
+    sa.Column("transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)

@@ -181,3 +181,7 @@ class ProjectionStatus:
     checkpoint: str
     lag_events: int
     lag_seconds: float
+    leader: str | None = None
+    """Who runs an async projection now (None: no runner holds its leadership)."""
+    last_error: str | None = None
+    last_error_at: datetime | None = None

@@ -27,7 +27,7 @@ from api.ingest.run import Report
 from api.metrics import metrics_of
 from api.rest.faults import fault_checkpoint
 from api.rest.idempotency import HEADER, REPLAYED, StoredResponse, check_key
-from api.rest.models import BatchResponse, ImportResponse, counts, result_body
+from api.rest.models import BatchResponse, ImportResponse, counts, import_body, result_body
 from api.rest.problems import PROBLEM_JSON, ProblemError, problem_responses
 from api.runtime import Runtime
 from eventstore.errors import ConcurrencyError
@@ -321,14 +321,7 @@ async def import_measurements(
 
     async def work(ids: ItemIds) -> StoredResponse:
         report = await _ingest(request, principal, parsed.items, ids, dry_run=dry_run)
-        payload = {
-            "dry_run": dry_run,
-            "results": [
-                {**result_body(result), "row": parsed.rows[result.index]}
-                for result in report.results
-            ],
-            "counts": counts(report.results),
-        }
+        payload = import_body(parsed.rows, report.results, dry_run)
         return _answer(207, payload)
 
     if dry_run:

@@ -110,3 +110,13 @@ def counts(results: list[ItemResult]) -> dict[str, int]:
     for result in results:
         found[result.outcome.value] += 1
     return found
+
+
+def import_body(rows: list[int], results: list[ItemResult], dry_run: bool) -> dict[str, object]:
+    """The body of a CSV import's answer (``ImportResponse``): a result per data row with its
+    row number (``rows`` by item index), and the counts. The CLI prints the same with --json."""
+    return {
+        "dry_run": dry_run,
+        "results": [{**result_body(result), "row": rows[result.index]} for result in results],
+        "counts": counts(results),
+    }

@@ -117,13 +117,15 @@ async def readyz(request: Request) -> Response:
     "/metrics",
     summary="Prometheus metrics",
     description="Requests by route and status, latencies, events appended, ingestion items "
-    "by result, and each async projection's lag in events and seconds.",
+    "by result, each async projection's lag in events and seconds, and the subscriptions "
+    "this process feeds.",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
 )
 async def metrics(request: Request) -> Response:
     registry = metrics_of(request)
     runtime: Runtime = request.app.state.runtime
+    registry.subscriptions.set(runtime.fanout.subscriptions())
     try:
         await registry.refresh_projection_lag(runtime)
     except Exception:  # the database is away: serve the other figures, the lag as last read

@@ -1,11 +1,12 @@
-"""Projection status: checkpoint and lag per projection."""
+"""Projection status: checkpoint, lag, leader and last failure per projection."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from eventstore.sql import SqlEventStore
-from projections import checkpoints
+from projections import checkpoints, failures
+from projections.leadership import holder
 from projections.projection import Projection, live_generation
 from projections.views import ProjectionStatus
 
@@ -16,11 +17,13 @@ async def projection_status(
     asynchronous: tuple[Projection, ...],
 ) -> list[ProjectionStatus]:
     """Inline projections are current by construction (lag 0 at the feed head); async ones
-    report how many feed events follow their checkpoint and how old the oldest is."""
+    report how many feed events follow their checkpoint, how old the oldest is, who holds
+    their leadership (runs them) and the last error their runner recorded."""
     head = await store.head()
     now = datetime.now(UTC)
     result = []
     async with store.engine.connect() as conn:
+        failed = await failures.last_failures(conn)
         for projection in inline:
             generation = await live_generation(conn, projection.name)
             result.append(
@@ -31,9 +34,18 @@ async def projection_status(
             checkpoint = await checkpoints.load(conn, projection.name)
             count, oldest = await store.feed_lag(checkpoint)
             seconds = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+            failure = failed.get(projection.name)
             result.append(
                 ProjectionStatus(
-                    projection.name, "async", generation, str(checkpoint), count, seconds
+                    projection.name,
+                    "async",
+                    generation,
+                    str(checkpoint),
+                    count,
+                    seconds,
+                    leader=await holder(store.engine, projection.name),
+                    last_error=None if failure is None else failure.message,
+                    last_error_at=None if failure is None else failure.failed_at,
                 )
             )
     return result

@@ -4,7 +4,11 @@ A block is read into commands (backslash continuations and multi-line quotes joi
 comments dropped) and each is carried out: ``scoreledger ...`` through the CLI on the test's
 database, ``cat > FILE <<'EOF'`` writes the file, ``export`` sets a variable, and ``curl``
 becomes the same request sent to the app through the test's client (the host in the URL does
-not matter there). Any other command fails the test, so nothing in a block goes unrun.
+not matter there). The long-running ``scoreledger worker`` and ``scoreledger serve`` start as
+processes of their own on the test's database, are seen ready (serve on a free port of
+127.0.0.1 in place of the --host and --port written) and stopped with SIGTERM, which they must
+survive gracefully. ``pg_dump``, ``pg_restore`` and ``sqlite3`` run as written, in the test's
+directory. Any other command fails the test, so nothing in a block goes unrun.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+import signal
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,16 +25,23 @@ import httpx
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from tests.e2e.processes import start_scoreledger
 
+PROGRAMS = ("pg_dump", "pg_restore", "sqlite3")
 HEREDOC = re.compile(r"^cat > (\S+) <<'(\w+)'$")
 TOKEN = re.compile(r"\bsl_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\b")
 
 
-def section_blocks(readme: str, heading: str) -> list[str]:
-    """The ```bash blocks of the README section under ``heading``."""
+def section_blocks(readme: str, heading: str, language: str = "bash") -> list[str]:
+    """The ```bash (or ``language``) blocks of the Markdown section under ``heading``."""
     start = readme.index(f"\n## {heading}\n")
     end = readme.find("\n## ", start + 1)
-    return re.findall(r"```bash\n(.*?)```", readme[start : end if end > 0 else None], re.S)
+    return fenced(readme[start : end if end > 0 else None], language)
+
+
+def fenced(text: str, language: str) -> list[str]:
+    """The ```language blocks of Markdown ``text``, in order."""
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
 
 
 @dataclass
@@ -89,13 +102,67 @@ class Shell:
                 name, _, value = command[1].partition("=")
                 if name not in self.variables:  # a placeholder stands for printed output
                     self.variables[name] = self.expand(value)
+            elif command[0] in PROGRAMS:
+                await self.program([self.expand(word) for word in command])
             elif command[0] == "curl":
                 self.responses.append(await self.curl([self.expand(w) for w in command[1:]]))
             else:
                 raise AssertionError(f"the README runs {command[0]!r}, which this test cannot")
 
+    async def program(self, words: list[str]) -> None:
+        process = await asyncio.create_subprocess_exec(
+            *words, cwd=self.directory, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output, _ = await process.communicate()
+        assert process.returncode == 0, f"{words}: {output.decode(errors='replace')}"
+
+    def settings(self) -> dict[str, str]:
+        """The SCORELEDGER_* variables a block exported (but the database: the test's)."""
+        return {
+            name.removeprefix("SCORELEDGER_").lower(): value
+            for name, value in self.variables.items()
+            if name.startswith("SCORELEDGER_") and name != "SCORELEDGER_DATABASE_URL"
+        }
+
+    async def long_running(self, arguments: list[str]) -> None:
+        if arguments[0] == "worker":
+            worker = await start_scoreledger(self.database_url, *arguments, **self.settings())
+            try:
+                await worker.logged("worker_started")
+                assert await worker.stop() == 0
+                await worker.logged("worker_stopped")
+            finally:
+                await worker.kill()
+            return
+        options = dict(zip(arguments[1::2], arguments[2::2], strict=True))
+        assert set(options) <= {"--host", "--port"}, arguments
+        with socket.socket() as probe:  # a free port; --host and --port as written may be taken
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = await start_scoreledger(
+            self.database_url, "serve", "--host", "127.0.0.1", "--port", str(port),
+            **self.settings(),
+        )  # fmt: skip
+        try:
+            await server.printed("Uvicorn running on")
+            async with httpx.AsyncClient() as client:
+                ready = await client.get(f"http://127.0.0.1:{port}/readyz")
+            assert ready.status_code == 200, ready.text
+            assert await server.stop() in (0, -signal.SIGTERM)
+        finally:
+            await server.kill()
+
     async def scoreledger(self, arguments: list[str]) -> None:
+        if arguments[0] in ("worker", "serve"):
+            await self.long_running(arguments)
+            return
         env = {"SCORELEDGER_DATABASE_URL": self.database_url}
+        # Files the block wrote are where its commands run: the test's directory.
+        arguments = [
+            str(self.directory / word) if (self.directory / word).is_file() else word
+            for word in arguments
+        ]
         result = await asyncio.to_thread(CliRunner().invoke, cli, arguments, env=env)
         assert result.exit_code == 0, result.output
         printed = TOKEN.search(result.output)
@@ -106,7 +173,7 @@ class Shell:
         method, url, headers, body = None, None, {}, None
         words = iter(arguments)
         for word in words:
-            if word in ("-s", "--silent", "-S", "--show-error", "--fail", "-f"):
+            if word in ("-s", "--silent", "-S", "--show-error", "--fail", "-f", "-i", "--include"):
                 continue
             if word in ("-X", "--request"):
                 method = next(words)
