@@ -156,11 +156,14 @@ def serve(
     _print_digest_key(settings)
     os.environ.setdefault("SCORELEDGER_DATABASE_URL", settings.database_url)
     from api.app import create_app
+    from api.garbage_collection import tune_for_serving
     from api.logs import configure_logging
 
     try:
         configure_logging(settings.log_format)
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        app = create_app(settings)
+        tune_for_serving()
+        uvicorn.run(app, host=host, port=port, log_level="info")
     except MigrationsBehind as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None

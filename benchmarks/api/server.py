@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request, Response
 
 from api.app import bearer, create_app
+from api.garbage_collection import tune_for_serving
 from api.runtime import Runtime
 from api.settings import Settings
 from domain.periods import Period
@@ -26,7 +27,8 @@ from projections.snapshots import to_json
 
 
 def create_benchmark_app() -> FastAPI:
-    """``create_app(Settings())`` (settings from ``SCORELEDGER_*``) with ``/plain/scorecard``."""
+    """``create_app(Settings())`` (settings from ``SCORELEDGER_*``) with ``/plain/scorecard``,
+    in a process whose garbage collector is set as ``scoreledger serve`` sets it."""
     app = create_app(Settings())
 
     @app.get("/plain/scorecard", include_in_schema=False)
@@ -44,6 +46,7 @@ def create_benchmark_app() -> FastAPI:
             raise HTTPException(status_code=404, detail=f"no scorecard {id!r}")
         return Response(orjson.dumps(to_json(view)), media_type="application/json")
 
+    tune_for_serving()
     return app
 
 

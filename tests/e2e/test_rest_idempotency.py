@@ -5,6 +5,7 @@ writers, so that its retry runs again. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -143,4 +144,47 @@ async def test_a_batch_that_lost_to_other_writers_is_503_and_its_retry_with_the_
     assert "idempotent-replayed" not in retried.headers
     assert replayed.headers["idempotent-replayed"] == "true"
     assert replayed.content == retried.content
+    assert await event_count(runtime.store) == events_before + 2
+
+
+def dev_item(period: str, value: float) -> dict[str, Any]:
+    return {**item("deploys", period, value), "scorecard": "dev"}
+
+
+async def test_a_retry_after_503_reports_what_the_first_attempt_stored_and_stores_the_rest(
+    api: Api,
+) -> None:
+    await build_small_scorecard(api)
+    created = await api.ok(
+        "createScorecard",
+        {"scorecardId": "dev", "teamId": "it", "name": "Delivery"},
+        'scorecard(period: "2026-03") { perspectives { perspectiveId } }',
+    )
+    perspective = created["scorecard"]["perspectives"][0]["perspectiveId"]
+    objective = {"objectiveId": "ship", "perspectiveId": perspective, "title": "Ship often"}
+    await api.ok("addObjective", {"scorecardId": "dev", **objective})
+    await api.ok(
+        "defineKpi",
+        {"scorecardId": "dev", "kpiId": "deploys", "objectiveId": "ship", "name": "Deploys"},
+    )
+    runtime = api.runtime
+    runtime.ingestion.ledger = Ledger(runtime.store, max_attempts=1)
+    # The one-attempt ingestion caches "dev" only; then "dev" changes behind its back.
+    assert statuses(await post_batch(api, [dev_item("2026-02", 10.0)])) == ["created"]
+    await api.ok(
+        "recordMeasurement",
+        {"scorecardId": "dev", "kpiId": "deploys", "period": "2026-03", "value": 12},
+    )
+    # "ops" (read fresh) is stored, then "dev" (stale) loses its one attempt.
+    batch = [item("availability", "2026-04", 99.0), dev_item("2026-04", 14.0)]
+    events_before = await event_count(runtime.store)
+
+    contended = await post_batch(api, batch, key="half-done")
+
+    assert contended.status_code == 503, contended.text
+    assert await event_count(runtime.store) == events_before + 1
+    runtime.ingestion.ledger = runtime.ledger
+    retried = await post_batch(api, batch, key="half-done")
+
+    assert statuses(retried) == ["created", "created"]
     assert await event_count(runtime.store) == events_before + 2

@@ -44,9 +44,14 @@ def test_serve_demo_seeds_an_empty_database_once_and_prints_a_token_per_role(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from api import cli as cli_module
+    from api import garbage_collection
 
     served: list[str] = []
     monkeypatch.setattr(cli_module.uvicorn, "run", lambda app, **kw: served.append(kw["host"]))
+    # The serving process tunes its garbage collector; this one (pytest's) must not.
+    monkeypatch.setattr(
+        garbage_collection, "tune_for_serving", lambda: served.append("collector tuned")
+    )
     monkeypatch.setenv("SCORELEDGER_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     runner = CliRunner()
     first = runner.invoke(cli, ["serve", "--demo", "--port", "8123"])
@@ -59,7 +64,7 @@ def test_serve_demo_seeds_an_empty_database_once_and_prints_a_token_per_role(
     assert second.exit_code == 0, second.output
     assert "already has data" in second.output
     assert "Bearer sl_" not in second.output
-    assert served == ["127.0.0.1", "127.0.0.1"]
+    assert served == ["collector tuned", "127.0.0.1"] * 2
 
 
 def test_token_create_prints_a_working_token_once(

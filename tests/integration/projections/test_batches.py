@@ -4,6 +4,7 @@ nothing and does not stop the others."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -148,3 +149,49 @@ async def test_a_creation_naming_an_unknown_team_is_refused_in_its_place_in_the_
     codes = [o.error.code if isinstance(o.error, DomainError) else None for o in result.outcomes]
     assert codes == ["team.not_found", "scorecard.not_found", None, None]
     assert result.state.name == "Renamed" and result.state.team_id == "ops"
+
+
+async def test_rows_of_many_kinds_written_by_one_batch_read_back_as_they_were_decided(s):
+    """One flush inserts several rows per read-model table at once (on PostgreSQL from one
+    array per column), JSON, dates and nulls among them."""
+    initiatives = [
+        c.CreateInitiative(
+            scorecard_id=SC,
+            initiative_id=f"init-{n}",
+            title=f"Initiative {n}",
+            objective_ids=("o-cost", "o-service")[: n + 1],
+            start_date=dt.date(2026, 1, n + 1),
+            due_date=dt.date(2026, 6, n + 1),
+        )
+        for n in range(2)
+    ]
+    measurements = [
+        measure("many-1", "avail", "2026-05", 97.5, ref="first"),
+        measure("many-2", "mttr", "2026-05", None),
+    ]
+    await _batch(s, [*initiatives, *measurements])
+
+    i, m = t.initiatives, t.measurements
+    async with s.conn() as conn:
+        stored_initiatives = (
+            await conn.execute(
+                sa.select(i.c.initiative_id, i.c.objective_ids, i.c.start_date, i.c.due_date)
+                .where(i.c.sys_to_pos.is_(None))
+                .order_by(i.c.initiative_id)
+            )
+        ).all()
+        stored_measurements = (
+            await conn.execute(
+                sa.select(m.c.measurement_id, m.c.value, m.c.external_reference, m.c.not_available)
+                .where(m.c.measurement_id.in_(["many-1", "many-2"]))
+                .order_by(m.c.measurement_id)
+            )
+        ).all()
+    assert [tuple(row) for row in stored_initiatives] == [
+        ("init-0", ["o-cost"], dt.date(2026, 1, 1), dt.date(2026, 6, 1)),
+        ("init-1", ["o-cost", "o-service"], dt.date(2026, 1, 2), dt.date(2026, 6, 2)),
+    ]
+    assert [tuple(row) for row in stored_measurements] == [
+        ("many-1", 97.5, "first", False),
+        ("many-2", None, "many-2", True),
+    ]
