@@ -351,6 +351,8 @@ class ChainVerifier:
     def _digest_difference(self, digest: LedgerDigest) -> str:
         head = f"the root over the first {digest.tree_size} events differs from the digest"
         first = self._first_positional
+        if not self._ledger_leaves and self._positional is None:
+            return head + " (without the ledger's leaves no event can be named)"
         if first is None or first[0] >= digest.tree_size:
             return head + " (no stored leaf tells which event: the ledger was rewritten too)"
         index, stream_id, version, _, _ = first
