@@ -143,3 +143,17 @@ def test_verify_export_names_a_file_that_is_not_an_export(tmp_path):
     result = run({}, "verify-export", str(junk))
     assert result.exit_code == 2
     assert "line 2: not JSON" in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_export_taken_after_a_deletion_names_the_deleted_events(env, tmp_path):
+    kept, exported = tmp_path / "digest.json", tmp_path / "after.jsonl"
+    assert run(env, "digest", "--org", TENANT, str(kept)).exit_code == 0
+    tamper_with(env["SCORELEDGER_DATABASE_URL"], "DELETE FROM events WHERE stream_id = 'c'")
+    assert run(env, "export-audit", "--org", TENANT, str(exported)).exit_code == 0
+    result = run({}, "verify-export", str(exported), "--digest", str(kept))
+    assert result.exit_code == 1
+    assert "missing: the ledger recorded it at feed index 3" in result.output
+    assert "feed index 6 (stream c, version 2)" in result.output
+    assert "2 events covered by the digest are missing" in result.output
+    assert "differs" not in result.output  # the events after the gap are not blamed
