@@ -39,20 +39,21 @@ async def export_rows(
         query = query.where(events.c.stream_id == stream_id)
     async with engine.connect() as conn:
         result = await conn.stream(query.execution_options(yield_per=2000))
-        async for row in result:
-            yield {
-                "stream_id": row.stream_id,
-                "version": row.version,
-                "global_position": row.global_position,
-                "transaction_id": row.transaction_id,
-                "event_id": str(row.event_id),
-                "event_type": row.event_type,
-                "schema_version": row.schema_version,
-                "data": row.data,
-                "metadata": row.metadata,
-                "recorded_at": row.recorded_at.isoformat(),
-                "hash": row.hash,
-            }
+        async for rows in result.partitions():  # one hand-off a page, not one a row
+            for row in rows:
+                yield {
+                    "stream_id": row.stream_id,
+                    "version": row.version,
+                    "global_position": row.global_position,
+                    "transaction_id": row.transaction_id,
+                    "event_id": str(row.event_id),
+                    "event_type": row.event_type,
+                    "schema_version": row.schema_version,
+                    "data": row.data,
+                    "metadata": row.metadata,
+                    "recorded_at": row.recorded_at.isoformat(),
+                    "hash": row.hash,
+                }
 
 
 async def verify_rows(
