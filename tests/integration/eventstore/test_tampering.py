@@ -394,3 +394,19 @@ async def test_a_digest_with_a_forged_signature_is_refused(store, digest, signer
     )
     report = await check(store, forged, signer)
     assert report.problems == ["signature does not verify with the public key"]
+
+
+async def test_a_rewritten_feed_place_is_named(store, digest, signer, tenant):
+    # Last in the module: on PostgreSQL the event moves later in the feed.
+    later = "transaction_id + 1"
+    if store.engine.dialect.name == "postgresql":
+        later = "(transaction_id::text::bigint + 1)::text::xid8"
+    await tamper(
+        store,
+        f"UPDATE events SET transaction_id = {later} "
+        "WHERE tenant_id = :t AND stream_id = 'c' AND version = 1",
+        t=tenant,
+    )
+    report = await check(store, digest, signer)
+    assert named(report) == [("c", 1)]
+    assert "differs from the ledger's leaf" in report.broken[0].reason
