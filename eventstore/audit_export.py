@@ -120,6 +120,7 @@ def verify_export(
         if kind == "manifest":
             manifest = line
         elif kind == "event":
+            _check_event_line(number, line)
             events.append(line)
         else:
             raise InvalidExport(f"line {number}: unknown kind {kind!r}")
@@ -129,6 +130,28 @@ def verify_export(
             verifier.feed(row)
         return verifier.finish()
     return _verify_with_manifest(tenant_id, events, manifest, digest, public_key)
+
+
+_EVENT_FIELDS: dict[str, type] = {
+    "stream_id": str,
+    "version": int,
+    "global_position": int,
+    "event_id": str,
+    "event_type": str,
+    "schema_version": int,
+    "metadata": dict,
+    "hash": str,
+}
+
+
+def _check_event_line(number: int, line: dict[str, Any]) -> None:
+    """Refuse an event line that lacks a field or has one of the wrong type."""
+    for name, kind in _EVENT_FIELDS.items():
+        value = line.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InvalidExport(f"line {number}: {name}: expected {kind.__name__}, got {value!r}")
+    if "data" not in line:
+        raise InvalidExport(f"line {number}: data: missing")
 
 
 def _ledger_leaves(raw: Any) -> list[LedgerLeaf]:

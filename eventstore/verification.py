@@ -78,8 +78,10 @@ class _Stream:
 def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
+    if not isinstance(value, str):
+        return None
     try:
-        return datetime.fromisoformat(str(value))
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
 
@@ -176,11 +178,13 @@ class ChainVerifier:
         if chain(state.previous_stored, payload) != row["hash"]:
             return "stored hash does not match the recomputed hash"
         if "recorded_at" in row:
-            column, hashed = _moment(row["recorded_at"]), _moment(row["metadata"]["recorded_at"])
-            if column is None or column != hashed:
+            meta = row["metadata"]
+            copy = meta.get("recorded_at") if isinstance(meta, dict) else None
+            column = _moment(row["recorded_at"])
+            if column is None or column != _moment(copy):
                 return (
                     f"recorded_at column {row['recorded_at']} differs from the hashed "
-                    f"metadata's {row['metadata']['recorded_at']}"
+                    f"metadata's {copy}"
                 )
         return None
 

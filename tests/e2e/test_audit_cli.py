@@ -157,3 +157,14 @@ def test_an_export_taken_after_a_deletion_names_the_deleted_events(env, tmp_path
     assert "feed index 6 (stream c, version 2)" in result.output
     assert "2 events covered by the digest are missing" in result.output
     assert "differs" not in result.output  # the events after the gap are not blamed
+
+
+def test_verify_export_names_an_event_line_missing_a_field(tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(
+        '{"kind": "event", "stream_id": "a", "version": "1"}\n'
+        '{"kind": "manifest", "format_version": 1, "tenant": "acme"}\n'
+    )
+    result = run({}, "verify-export", str(broken))
+    assert result.exit_code == 2
+    assert "line 1: version: expected int, got '1'" in result.output
