@@ -58,9 +58,13 @@ def _migrated_settings() -> Settings:
 
 def _signer(settings: Settings, *, create: bool) -> DigestSigner | None:
     try:
-        return digest_signer(settings, create=create)
+        return digest_signer(settings, create=create, on_generate=_generated)
     except DigestKeyError as error:
         raise _fail(str(error)) from None
+
+
+def _generated(path: Path) -> None:
+    err.print(f"Generated the digest key {path} (readable by you only); keep it private.")
 
 
 def _progress() -> Progress:
@@ -214,7 +218,11 @@ def digest(
     for column in ("organization", "events", "root", "key", "file"):
         table.add_column(column)
     table.add_row(
-        org, str(issued.tree_size), issued.root[:16] + "…", issued.key_id[:16] + "…", str(file)
+        org,
+        str(issued.tree_size),
+        issued.root[:16] + "…",
+        issued.key_id[:16] + "…",
+        "stdout" if file is None else str(file),
     )
     err.print(table)
 

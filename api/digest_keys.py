@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import structlog
@@ -25,9 +26,15 @@ def sqlite_key_path(database_url: str) -> Path | None:
     return Path(path.split("?", 1)[0] + ".digest-key.pem")
 
 
-def digest_signer(settings: Settings, *, create: bool = True) -> DigestSigner | None:
+def digest_signer(
+    settings: Settings,
+    *,
+    create: bool = True,
+    on_generate: Callable[[Path], None] | None = None,
+) -> DigestSigner | None:
     """The signer the settings name; on SQLite without one, the key beside the database
-    (generated with 0600 permissions when ``create`` and missing). None: no key."""
+    (generated with 0600 permissions when ``create`` and missing, which ``on_generate`` is
+    told, else the log). None: no key."""
     if settings.digest_key is not None:
         return _from_pem(settings.digest_key.get_secret_value().encode(), "SCORELEDGER_DIGEST_KEY")
     if settings.digest_key_file is not None:
@@ -44,7 +51,10 @@ def digest_signer(settings: Settings, *, create: bool = True) -> DigestSigner | 
             return None
         try:
             _write_private(path, new_private_key_pem())
-            log.info("digest_key_generated", path=str(path))
+            if on_generate is not None:
+                on_generate(path)
+            else:
+                log.info("digest_key_generated", path=str(path))
         except FileExistsError:
             pass  # another process made it first
     return _from_pem(path.read_bytes(), str(path))

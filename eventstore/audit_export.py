@@ -17,7 +17,7 @@ from typing import Any
 from eventstore.canonical import FORMAT_VERSION
 from eventstore.digests import InvalidDigest, LedgerDigest, key_fingerprint, signature_problem
 from eventstore.merkle import root_of
-from eventstore.verification import ChainVerifier, VerificationReport
+from eventstore.verification import ChainVerifier, LedgerLeaf, VerificationReport
 
 
 class InvalidExport(ValueError):
@@ -33,7 +33,7 @@ async def audit_lines(
     rows: AsyncIterable[dict[str, Any]],
     *,
     tenant_id: str,
-    leaves: Sequence[bytes],
+    leaves: Sequence[LedgerLeaf],
     digest: LedgerDigest | None,
     public_key: str | None,
     stream_id: str | None = None,
@@ -89,7 +89,10 @@ async def audit_lines(
             for name in before
             if name in heads
         },
-        "ledger_leaves": [leaf.hex() for leaf in leaves],
+        "ledger_leaves": [
+            [x.stream_id, x.version, x.event_id, x.transaction_id, x.position, x.leaf.hex()]
+            for x in leaves
+        ],
         "digest": digest.to_dict() if digest is not None else None,
         "public_key": public_key,
         "key_id": key_fingerprint(public_key) if public_key else None,
@@ -117,6 +120,7 @@ def verify_export(
         if kind == "manifest":
             manifest = line
         elif kind == "event":
+            _check_event_line(number, line)
             events.append(line)
         else:
             raise InvalidExport(f"line {number}: unknown kind {kind!r}")
@@ -126,6 +130,42 @@ def verify_export(
             verifier.feed(row)
         return verifier.finish()
     return _verify_with_manifest(tenant_id, events, manifest, digest, public_key)
+
+
+_EVENT_FIELDS: dict[str, type] = {
+    "stream_id": str,
+    "version": int,
+    "global_position": int,
+    "event_id": str,
+    "event_type": str,
+    "schema_version": int,
+    "metadata": dict,
+    "hash": str,
+}
+
+
+def _check_event_line(number: int, line: dict[str, Any]) -> None:
+    """Refuse an event line that lacks a field or has one of the wrong type."""
+    for name, kind in _EVENT_FIELDS.items():
+        value = line.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InvalidExport(f"line {number}: {name}: expected {kind.__name__}, got {value!r}")
+    if "data" not in line:
+        raise InvalidExport(f"line {number}: data: missing")
+
+
+def _ledger_leaves(raw: Any) -> list[LedgerLeaf]:
+    """The manifest's leaves: [stream, version, event id, transaction id, position, hex]."""
+    try:
+        return [
+            LedgerLeaf(index, str(s), int(v), str(e), int(t), int(p), bytes.fromhex(h))
+            for index, (s, v, e, t, p, h) in enumerate(raw)
+        ]
+    except (TypeError, ValueError):
+        raise InvalidExport(
+            "manifest.ledger_leaves: expected [stream, version, event id, transaction id, "
+            "position, hex leaf] per leaf"
+        ) from None
 
 
 def _verify_with_manifest(
@@ -152,11 +192,10 @@ def _verify_with_manifest(
             digest = LedgerDigest.from_dict(manifest["digest"])
         except InvalidDigest as error:
             raise InvalidExport(f"manifest.{error}") from None
-    try:
-        leaves = [bytes.fromhex(leaf) for leaf in manifest.get("ledger_leaves") or []]
-    except (TypeError, ValueError):
-        raise InvalidExport("manifest.ledger_leaves: expected a list of hex strings") from None
+    ledger = _ledger_leaves(manifest.get("ledger_leaves") or [])
+    leaves = [x.leaf for x in ledger]
     trusted: list[bytes] | None = None
+    trusted_ledger: list[LedgerLeaf] = []
     if digest is not None:
         if digest.tree_size > len(leaves):
             problems.append(
@@ -171,6 +210,7 @@ def _verify_with_manifest(
             )
         else:
             trusted = leaves[: digest.tree_size]
+            trusted_ledger = ledger[: digest.tree_size]
     first_index = manifest.get("first_index") or 0
     full = (
         manifest.get("stream") is None
@@ -185,7 +225,10 @@ def _verify_with_manifest(
     }
     verifier = ChainVerifier(
         tenant_id,
-        positional=trusted,
+        # A whole export is matched event by event to the leaves (so a missing one is
+        # named); a window only by feed index (the leaves outside it are not missing).
+        ledger=trusted_ledger if full else (),
+        positional=None if full else trusted,
         digest=digest if full else None,
         public_key=public_key,
         chain_heads=heads,

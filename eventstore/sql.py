@@ -35,11 +35,12 @@ from eventstore.errors import (
     EmptyAppend,
     IdempotencyKeyReused,
 )
+from eventstore.integrity import export_rows, verify_rows
 from eventstore.snapshots import Snapshot, SnapshotSegment
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events, idempotency_keys
 from eventstore.upcasting import UpcasterRegistry
-from eventstore.verification import ChainVerifier, LedgerLeaf, VerificationReport
+from eventstore.verification import LedgerLeaf, VerificationReport
 from eventstore.versions import ANY, ExpectedVersion
 
 _COLUMNS = (
@@ -396,29 +397,8 @@ class SqlEventStore:
     ) -> AsyncIterator[dict[str, Any]]:
         """Stored rows as JSON-safe dicts in feed order, exactly as hashed, with the columns
         reads filter on (``recorded_at``, ``transaction_id``, ``global_position``)."""
-        query = (
-            sa.select(*_COLUMNS, events.c.recorded_at)
-            .where(events.c.tenant_id == tenant_id)
-            .order_by(*self._feed_order())
-        )
-        if stream_id is not None:
-            query = query.where(events.c.stream_id == stream_id)
-        async with self.engine.connect() as conn:
-            result = await conn.stream(query.execution_options(yield_per=2000))
-            async for row in result:
-                yield {
-                    "stream_id": row.stream_id,
-                    "version": row.version,
-                    "global_position": row.global_position,
-                    "transaction_id": row.transaction_id,
-                    "event_id": str(row.event_id),
-                    "event_type": row.event_type,
-                    "schema_version": row.schema_version,
-                    "data": row.data,
-                    "metadata": row.metadata,
-                    "recorded_at": row.recorded_at.isoformat(),
-                    "hash": row.hash,
-                }
+        async for row in export_rows(self.engine, self._feed_order(), tenant_id, stream_id):
+            yield row
 
     async def verify(
         self,
@@ -438,33 +418,15 @@ class SqlEventStore:
         ``tree_size`` events in feed order. A digest covers a whole tenant, so it cannot be
         combined with ``stream_id``.
         """
-        if digest is not None and stream_id is not None:
-            raise ValueError("a digest covers the whole organization: verify without a stream")
-        if stream_id is not None:
-            ledger = [leaf for leaf in ledger if leaf.stream_id == stream_id]
-        verifier = ChainVerifier(tenant_id, ledger=ledger, digest=digest, public_key=public_key)
-        index = 0
-        async for row in self.export(tenant_id):
-            if stream_id is None or row["stream_id"] == stream_id:
-                verifier.feed({**row, "index": index})
-            index += 1
-        await self._check_idempotency_keys(verifier, tenant_id, stream_id)
-        return verifier.finish()
-
-    async def _check_idempotency_keys(
-        self, verifier: ChainVerifier, tenant_id: str, stream_id: str | None
-    ) -> None:
-        query = sa.select(
-            idempotency_keys.c.key,
-            idempotency_keys.c.stream_id,
-            idempotency_keys.c.last_version,
-            idempotency_keys.c.last_position,
-        ).where(idempotency_keys.c.tenant_id == tenant_id)
-        if stream_id is not None:
-            query = query.where(idempotency_keys.c.stream_id == stream_id)
-        async with self.engine.connect() as conn:
-            for key, stream, version, position in await conn.execute(query):
-                verifier.require(stream, version, position, f"idempotency key {key!r}")
+        return await verify_rows(
+            self.engine,
+            self.export(tenant_id),
+            tenant_id,
+            stream_id,
+            ledger=ledger,
+            digest=digest,
+            public_key=public_key,
+        )
 
     # -- notifications -------------------------------------------------------------------
 

@@ -78,8 +78,10 @@ class _Stream:
 def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
+    if not isinstance(value, str):
+        return None
     try:
-        return datetime.fromisoformat(str(value))
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
 
@@ -176,11 +178,13 @@ class ChainVerifier:
         if chain(state.previous_stored, payload) != row["hash"]:
             return "stored hash does not match the recomputed hash"
         if "recorded_at" in row:
-            column, hashed = _moment(row["recorded_at"]), _moment(row["metadata"]["recorded_at"])
-            if column is None or column != hashed:
+            meta = row["metadata"]
+            copy = meta.get("recorded_at") if isinstance(meta, dict) else None
+            column = _moment(row["recorded_at"])
+            if column is None or column != _moment(copy):
                 return (
                     f"recorded_at column {row['recorded_at']} differs from the hashed "
-                    f"metadata's {row['metadata']['recorded_at']}"
+                    f"metadata's {copy}"
                 )
         return None
 
@@ -351,6 +355,8 @@ class ChainVerifier:
     def _digest_difference(self, digest: LedgerDigest) -> str:
         head = f"the root over the first {digest.tree_size} events differs from the digest"
         first = self._first_positional
+        if not self._ledger_leaves and self._positional is None:
+            return head + " (without the ledger's leaves no event can be named)"
         if first is None or first[0] >= digest.tree_size:
             return head + " (no stored leaf tells which event: the ledger was rewritten too)"
         index, stream_id, version, _, _ = first

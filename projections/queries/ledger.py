@@ -156,7 +156,7 @@ async def export_audit(
     async for line in audit_lines(
         store.export(tenant_id),
         tenant_id=tenant_id,
-        leaves=[leaf.leaf for leaf in leaves],
+        leaves=leaves,
         digest=digest,
         public_key=signer.public_key if signer is not None else None,
         stream_id=stream_id,

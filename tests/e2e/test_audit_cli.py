@@ -143,3 +143,28 @@ def test_verify_export_names_a_file_that_is_not_an_export(tmp_path):
     result = run({}, "verify-export", str(junk))
     assert result.exit_code == 2
     assert "line 2: not JSON" in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_export_taken_after_a_deletion_names_the_deleted_events(env, tmp_path):
+    kept, exported = tmp_path / "digest.json", tmp_path / "after.jsonl"
+    assert run(env, "digest", "--org", TENANT, str(kept)).exit_code == 0
+    tamper_with(env["SCORELEDGER_DATABASE_URL"], "DELETE FROM events WHERE stream_id = 'c'")
+    assert run(env, "export-audit", "--org", TENANT, str(exported)).exit_code == 0
+    result = run({}, "verify-export", str(exported), "--digest", str(kept))
+    assert result.exit_code == 1
+    assert "missing: the ledger recorded it at feed index 3" in result.output
+    assert "feed index 6 (stream c, version 2)" in result.output
+    assert "2 events covered by the digest are missing" in result.output
+    assert "differs" not in result.output  # the events after the gap are not blamed
+
+
+def test_verify_export_names_an_event_line_missing_a_field(tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(
+        '{"kind": "event", "stream_id": "a", "version": "1"}\n'
+        '{"kind": "manifest", "format_version": 1, "tenant": "acme"}\n'
+    )
+    result = run({}, "verify-export", str(broken))
+    assert result.exit_code == 2
+    assert "line 1: version: expected int, got '1'" in result.output

@@ -60,6 +60,9 @@ def test_serve_demo_seeds_an_empty_database_once_and_prints_a_token_per_role(
         assert role in first.output
     assert first.output.count('{"Authorization": "Bearer sl_') == 5
     assert "http://127.0.0.1:8123/graphql" in first.output
+    key = tmp_path / "demo.db.digest-key.pem"
+    assert "Ledger digests are signed with the key in" in first.output
+    assert key.stat().st_mode & 0o777 == 0o600
     second = runner.invoke(cli, ["serve", "--demo"])
     assert second.exit_code == 0, second.output
     assert "already has data" in second.output
