@@ -43,6 +43,7 @@ def import_csv(
             exists=True,
             dir_okay=False,
             readable=True,
+            metavar="FILE.csv",
         ),
     ],
     org: Annotated[str, typer.Option(help="The organization (tenant) id to import into.")],
