@@ -94,3 +94,13 @@ async def test_status_prints_the_last_error_a_runner_recorded(api: Api, database
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("last error")]
     assert line.startswith("last error of audit at 20")
     assert line.endswith(": ValueError: bad event data")
+
+
+async def test_a_bad_setting_is_a_usage_error_naming_the_variable() -> None:
+    result = await scoreledger("mysql://db/scoreledger", "projections", "status")
+
+    assert result.exit_code == 2
+    assert (
+        "invalid settings: SCORELEDGER_DATABASE_URL: use sqlite:///FILE or "
+        "postgresql://user@host/db"
+    ) in result.stderr
