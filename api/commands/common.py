@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import NoReturn
 
+import pydantic
 import typer
 from rich.console import Console
 
@@ -35,11 +36,16 @@ def bad_option(option: str, problem: str) -> NoReturn:
 
 
 def load_settings() -> Settings:
-    """The settings from the environment; a bad one is a usage error."""
+    """The settings from the environment; a bad one is a usage error naming the variable."""
     try:
         return Settings()
-    except Exception as error:
-        fail(f"invalid settings: {error}", USAGE)
+    except pydantic.ValidationError as error:
+        problems = "; ".join(
+            f"SCORELEDGER_{'_'.join(str(part) for part in item['loc']).upper()}: "
+            + str(item["msg"]).removeprefix("Value error, ")
+            for item in error.errors()
+        )
+        fail(f"invalid settings: {problems}", USAGE)
 
 
 @contextlib.asynccontextmanager

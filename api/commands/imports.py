@@ -13,7 +13,13 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from api.auth.tokens import check_tenant_id
@@ -43,6 +49,7 @@ def import_csv(
             exists=True,
             dir_okay=False,
             readable=True,
+            metavar="FILE.csv",
         ),
     ],
     org: Annotated[str, typer.Option(help="The organization (tenant) id to import into.")],
@@ -85,13 +92,17 @@ def import_csv(
 
     async def run() -> list[ItemResult]:
         async with checked_store(settings) as store:
-            ingestion = Ingestion(Ledger(store), store.engine)
             with Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                console=console, transient=True, disable=as_json,
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=console, transient=True, disable=as_json,
             ) as bar:  # fmt: skip
                 verb = "Checking" if dry_run else "Importing"
-                bar.add_task(f"{verb} {len(parsed.items):,} rows of {file.name}", total=None)
+                task = bar.add_task(f"{verb} {file.name}", total=len(parsed.items))
+                ingestion = Ingestion(
+                    Ledger(store),
+                    store.engine,
+                    progress=lambda done: bar.update(task, completed=done),
+                )
                 report = await ingestion.run(
                     org,
                     parsed.items,

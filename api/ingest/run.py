@@ -80,9 +80,17 @@ async def _no_checkpoint(point: str) -> None:
 class Ingestion:
     """Ingests measurement items for one organization at a time."""
 
-    def __init__(self, ledger: Ledger, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        engine: AsyncEngine,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """``progress``, if given, is told after each chunk how many items of the run have
+        their result so far (the CLI import's progress bar)."""
         self.ledger = ledger
         self.engine = engine
+        self.progress = progress
 
     async def run(
         self,
@@ -112,6 +120,7 @@ class Ingestion:
                 continue
             groups.setdefault(parsed.scorecard, []).append((index, command))
         first_append = True
+        finished = len(items) - sum(len(group) for group in groups.values())
         for group in groups.values():
             for start in range(0, len(group), MAX_ITEMS):
                 chunk = group[start : start + MAX_ITEMS]
@@ -126,6 +135,9 @@ class Ingestion:
                         await checkpoint("after_append")
                 for result in decided:
                     results[result.index] = result
+                finished += len(decided)
+                if self.progress is not None:
+                    self.progress(finished)
         done = [result for result in results if result is not None]
         if not dry_run and ids.seed is not None:
             done = await self._recovered(tenant_id, done)

@@ -9,16 +9,13 @@ push something to it, without errors.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import websockets
-
 from api.auth.roles import Role
 from tests.e2e.conftest import Api
+from tests.e2e.subscribing import next_payload, subscribe
 from tests.feed import settled
 
 DECLARED = re.compile(r"\$(\w+)\s*:")
@@ -56,33 +53,15 @@ class GraphQLExamples:
         # Past everything written so far: the subscription sees only what comes next.
         await settled(runtime.store)
         await runtime.fanout.wait_until(await runtime.store.head())
-        ws = await websockets.connect(
-            f"ws://127.0.0.1:{self.port}/graphql",
-            subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
-        )
-        token = self.api.token(self.role, self.tenant)
-        await ws.send(
-            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-        )
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": document, "variables": variables},
-                }
-            )
-        )
+        ws = await subscribe(self.port, self.api.token(self.role, self.tenant), document, variables)
         self._open.append(ws)
         await runtime.fanout.wait_for_subscribers(self.tenant, len(self._open))
 
     async def _pushed(self) -> None:
         for ws in self._open:
-            message = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
-            assert message["type"] == "next", message
-            assert "errors" not in message["payload"], message
-            self.results.append(message["payload"]["data"])
+            payload = await next_payload(ws)
+            assert "errors" not in payload, payload
+            self.results.append(payload["data"])
             await ws.close()
         self._open.clear()
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import orjson
 import sqlalchemy as sa
 
+from api.ingest import Ingestion, ItemIds
+from api.ingest.csvfile import parse_csv
 from eventstore.tables import events as events_table
 from tests.e2e.cli import scoreledger
 from tests.e2e.conftest import TENANT, Api, build_small_scorecard
@@ -129,3 +131,14 @@ async def test_bad_options_are_usage_errors_and_a_bad_file_a_failure(
     assert columns.exit_code == 1
     assert f"{bad}: unknown column(s) colour" in columns.stderr
     assert await event_count(api.runtime.store) == events
+
+
+async def test_the_import_progress_counts_every_row_once_its_result_is_known(api: Api) -> None:
+    await build_small_scorecard(api)
+    rows = parse_csv(FILE)
+    told: list[int] = []
+    ingestion = Ingestion(api.runtime.ledger, api.runtime.store.engine, progress=told.append)
+
+    report = await ingestion.run(TENANT, rows.items, ItemIds(), actor="test", dry_run=True)
+
+    assert told == sorted(told) and told[-1] == len(rows.items) == len(report.results)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from eventstore import START
+from projections import failures
 from projections.tables import generations
 from tests.e2e.cli import scoreledger
 from tests.e2e.conftest import Api, build_small_scorecard
@@ -89,3 +91,26 @@ async def test_rebuilding_an_unknown_projection_is_a_usage_error_listing_the_nam
         "read_models, period_snapshots, audit"
     ) in result.stderr
     assert await _generations(api) == {}
+
+
+async def test_status_prints_the_last_error_a_runner_recorded(api: Api, database_url: str) -> None:
+    await failures.record(
+        api.runtime.store.write_engine, "audit", ValueError("bad event data"), START
+    )
+
+    result = await scoreledger(database_url, "projections", "status")
+
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("last error")]
+    assert line.startswith("last error of audit at 20")
+    assert line.endswith(": ValueError: bad event data")
+
+
+async def test_a_bad_setting_is_a_usage_error_naming_the_variable() -> None:
+    result = await scoreledger("mysql://db/scoreledger", "projections", "status")
+
+    assert result.exit_code == 2
+    assert (
+        "invalid settings: SCORELEDGER_DATABASE_URL: use sqlite:///FILE or "
+        "postgresql://user@host/db"
+    ) in result.stderr

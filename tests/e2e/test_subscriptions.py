@@ -7,7 +7,6 @@ import json
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
@@ -30,6 +29,7 @@ from tests.e2e.conftest import (
     kpi_gid,
     scorecard_gid,
 )
+from tests.e2e.subscribing import next_payload, subscribe
 
 
 class LiveServer:
@@ -71,45 +71,20 @@ async def live(database_url: str) -> AsyncIterator[tuple[LiveServer, Api]]:
         await task
 
 
-async def _subscribe(port: int, token: str, query: str, variables: dict[str, Any]) -> Any:
-    ws = await websockets.connect(
-        f"ws://127.0.0.1:{port}/graphql",
-        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
-    )
-    await ws.send(
-        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-    )
-    ack = json.loads(await ws.recv())
-    assert ack["type"] == "connection_ack", ack
-    await ws.send(
-        json.dumps(
-            {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
-        )
-    )
-    return ws
-
-
-async def _next(ws: Any) -> dict[str, Any]:
-    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
-    assert message["type"] == "next", message
-    payload: dict[str, Any] = message["payload"]
-    return payload
-
-
 async def test_a_measurement_pushes_the_scorecard_and_the_measurement_to_subscribers(
     live: tuple[LiveServer, Api],
 ) -> None:
     server, api = live
     built = await build_small_scorecard(api)
     await fanout_past(api, built["position"])
-    card = await _subscribe(
+    card = await subscribe(
         server.port,
         api.token(Role.VIEWER),
         'subscription($id: ID!) { scorecardChanged(id: $id, period: "2026-03") '
         '{ kpi(kpiId: "availability") { actual status } } }',
         {"id": scorecard_gid("ops")},
     )
-    values = await _subscribe(
+    values = await subscribe(
         server.port,
         api.token(Role.ADMIN),
         "subscription($id: ID!) { measurementRecorded(kpiId: $id) "
@@ -121,9 +96,9 @@ async def test_a_measurement_pushes_the_scorecard_and_the_measurement_to_subscri
         "recordMeasurement",
         {"scorecardId": "ops", "kpiId": "availability", "period": "2026-03", "value": 64},
     )
-    pushed = await _next(card)
+    pushed = await next_payload(card)
     assert pushed["data"]["scorecardChanged"]["kpi"] == {"actual": 64.0, "status": "AMBER"}
-    event = (await _next(values))["data"]["measurementRecorded"]
+    event = (await next_payload(values))["data"]["measurementRecorded"]
     assert event["kpiId"] == "availability"
     assert event["value"] == 64.0
     assert event["eventType"] == "scorecard.measurement_recorded"
@@ -138,7 +113,7 @@ async def test_a_change_written_by_another_process_reaches_the_subscription(
     server, api = live
     built = await build_small_scorecard(api)
     await fanout_past(api, built["position"])
-    ws = await _subscribe(
+    ws = await subscribe(
         server.port,
         api.token(Role.ADMIN),
         "subscription($id: ID!) { measurementRecorded(kpiId: $id) { value } }",
@@ -158,7 +133,7 @@ async def test_a_change_written_by_another_process_reaches_the_subscription(
         )  # fmt: skip
     finally:
         await store.close()
-    assert (await _next(ws))["data"]["measurementRecorded"]["value"] == 71.0
+    assert (await next_payload(ws))["data"]["measurementRecorded"]["value"] == 71.0
     await ws.close()
 
 
@@ -186,7 +161,7 @@ async def test_another_organization_receives_nothing_of_ours(live: tuple[LiveSer
     # The same ids in another organization.
     built = await build_small_scorecard(api, tenant="rival")
     await fanout_past(api, built["position"])
-    ws = await _subscribe(
+    ws = await subscribe(
         server.port,
         api.token(Role.ADMIN, "rival"),
         "subscription($id: ID!) { measurementRecorded(kpiId: $id) { value } }",
@@ -197,5 +172,5 @@ async def test_another_organization_receives_nothing_of_ours(live: tuple[LiveSer
     await api.ok("recordMeasurement", {**item, "value": 64})
     await api.ok("recordMeasurement", {**item, "value": 99}, tenant="rival")
     # The feed delivers in order: had ours leaked, 64 would arrive first.
-    assert (await _next(ws))["data"]["measurementRecorded"]["value"] == 99.0
+    assert (await next_payload(ws))["data"]["measurementRecorded"]["value"] == 99.0
     await ws.close()

@@ -6,7 +6,6 @@ worker (the only runner of the async projections) has projected it."""
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import socket
 from collections.abc import AsyncIterator
@@ -14,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.auth.roles import Role
 from tests.e2e.conftest import build_small_scorecard, e2e_settings, kpi_gid, scorecard_gid, serve
 from tests.e2e.processes import Process, listening_socket, start_api, start_worker
+from tests.e2e.subscribing import next_payload, subscribe
 
 pytestmark = pytest.mark.postgres
 
@@ -40,27 +39,8 @@ async def _prepare(url: str) -> str:
         return api.token(Role.ADMIN)
 
 
-async def _subscribe(port: int, token: str, query: str, variables: dict[str, Any]) -> Any:
-    ws = await websockets.connect(
-        f"ws://127.0.0.1:{port}/graphql",
-        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
-    )
-    await ws.send(
-        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-    )
-    assert json.loads(await ws.recv())["type"] == "connection_ack"
-    await ws.send(
-        json.dumps(
-            {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
-        )
-    )
-    return ws
-
-
 async def _next(ws: Any) -> dict[str, Any]:
-    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
-    assert message["type"] == "next", message
-    data: dict[str, Any] = message["payload"]["data"]
+    data: dict[str, Any] = (await next_payload(ws, timeout=60))["data"]
     return data
 
 
@@ -100,14 +80,14 @@ async def test_a_change_through_one_api_process_reaches_a_subscription_on_anothe
         ):
             for http in (writer, reader):  # waits in the backlog until the server is up
                 assert (await http.get("/readyz")).status_code == 200
-            card = await _subscribe(
+            card = await subscribe(
                 reader_port,
                 token,
                 'subscription($id: ID!) { scorecardChanged(id: $id, period: "2026-03") '
                 '{ kpi(kpiId: "availability") { actual status } } }',
                 {"id": scorecard_gid("ops")},
             )
-            values = await _subscribe(
+            values = await subscribe(
                 reader_port,
                 token,
                 "subscription($id: ID!) { measurementRecorded(kpiId: $id) { value } }",

@@ -16,6 +16,7 @@ from projections.audit import AuditProjection
 from projections.leadership import holder
 from projections.queries.status import projection_status
 from projections.runner import ProjectionRunner
+from tests.feed import settled
 
 
 class BrokenAudit(AuditProjection):
@@ -50,6 +51,7 @@ async def test_the_leader_of_a_running_projection_is_named_and_none_once_it_stop
 
 
 async def test_a_failing_batch_is_recorded_as_the_last_error_and_applies_nothing(s):
+    await settled(s.store)  # a busy PostgreSQL server may hold the feed back a moment
     runner = ProjectionRunner(s.store, BrokenAudit())
     with pytest.raises(ValueError, match="broke on purpose"):
         await runner.run_once()
