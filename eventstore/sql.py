@@ -34,6 +34,7 @@ from eventstore.errors import (
     EmptyAppend,
     IdempotencyKeyReused,
 )
+from eventstore.lag import FeedLag
 from eventstore.snapshots import Snapshot
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import aggregate_snapshots, events, idempotency_keys
@@ -316,8 +317,10 @@ class SqlEventStore:
         rows = (await conn.execute(query)).all()
         return [self._to_recorded(row) for row in rows]
 
-    async def feed_lag(self, after: FeedPosition) -> tuple[int, datetime | None]:
-        """How many feed events follow ``after`` and when the oldest of them was recorded."""
+    async def feed_lag(self, after: FeedPosition) -> FeedLag:
+        """How many committed events follow ``after``, when the oldest of them was recorded,
+        and how many of them readers do not get yet (none here: on one writer at a time,
+        every committed event is released; PostgreSQL overrides this)."""
         query = (
             self._feed_query(after, None, 1)
             .with_only_columns(sa.func.count(), sa.func.min(events.c.recorded_at))
@@ -326,7 +329,7 @@ class SqlEventStore:
         )
         async with self.engine.connect() as conn:
             count, oldest = (await conn.execute(query)).one()
-        return int(count), oldest
+        return FeedLag(int(count), oldest)
 
     async def head(self, tenant_id: str | None = None) -> FeedPosition:
         """The feed position of the newest event a feed reader can see now."""
