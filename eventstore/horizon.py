@@ -51,7 +51,9 @@ Why nothing is skipped
     cannot see belongs to those, or to transactions that aborted. A transaction that ended
     between S and t is counted conservatively for this one read; so is one whose xid was in
     S but whose xid lock was not inserted yet (PostgreSQL adds it right after assigning the
-    xid).
+    xid). Such a read hands out less, never more; the next read (woken by the next NOTIFY
+    or the poll) catches up. Tests that read right after writing wait with
+    ``tests.feed.settled`` for this reason.
 
 On a hot standby the primary's locks are not visible and snapshots list no in-progress
 xids; there the horizon falls back to the snapshot's xmin, as before.
