@@ -59,7 +59,14 @@ class Metrics:
         )
         self.projection_lag_events = Gauge(
             "scoreledger_projection_lag_events",
-            "Events in the feed after an async projection's checkpoint.",
+            "Committed events after an async projection's checkpoint.",
+            ["projection"],
+            registry=self.registry,
+        )
+        self.projection_held_back_events = Gauge(
+            "scoreledger_projection_held_back_events",
+            "Of the events after an async projection's checkpoint, those the feed does not "
+            "release yet because an append still in flight may commit events before them.",
             ["projection"],
             registry=self.registry,
         )
@@ -86,10 +93,12 @@ class Metrics:
         for projection in async_projections():
             async with runtime.store.engine.connect() as conn:
                 checkpoint = await checkpoints.load(conn, projection.name)
-            behind, oldest = await runtime.store.feed_lag(checkpoint)
-            self.projection_lag_events.labels(projection.name).set(behind)
+            lag = await runtime.store.feed_lag(checkpoint)
+            self.projection_lag_events.labels(projection.name).set(lag.events)
+            oldest = lag.oldest
             age = 0.0 if oldest is None else max(0.0, (now - _aware(oldest)).total_seconds())
             self.projection_lag_seconds.labels(projection.name).set(age)
+            self.projection_held_back_events.labels(projection.name).set(lag.held_back)
 
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format."""

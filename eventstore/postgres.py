@@ -1,4 +1,8 @@
-"""PostgreSQL backend: asyncpg through SQLAlchemy, xid8-ordered gap-safe feed, NOTIFY."""
+"""PostgreSQL backend: asyncpg through SQLAlchemy, xid8-ordered gap-safe feed, NOTIFY.
+
+Which events a feed reader may take, and why no event is ever skipped, is argued in
+:mod:`eventstore.horizon`.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,14 @@ from eventstore.append import (
     idempotency_row,
 )
 from eventstore.envelope import START, AppendResult, FeedPosition, RecordedEvent
+from eventstore.horizon import FEED_LAG_SQL, HORIZON, TAKE_APPEND_LOCK
 from eventstore.jsoncodec import json_dumps, json_loads
+from eventstore.lag import FeedHold, FeedLag
 from eventstore.notifications import LocalWaiter, PostgresHub
-from eventstore.sql import _COLUMNS, SqlEventStore, check_aware
+from eventstore.sql import SqlEventStore, check_aware
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events
 from eventstore.upcasting import UpcasterRegistry
-
-_XMIN = sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot())
 
 # The hot paths (append, feed and stream reads) talk to asyncpg directly: the same SQL the
 # SQLAlchemy path would send, without its per-statement overhead.
@@ -43,24 +47,34 @@ _TAIL_SQL = (
     "SELECT version, hash FROM events WHERE tenant_id = $1 AND stream_id = $2 "
     "ORDER BY version DESC LIMIT 1"
 )
+# Every events INSERT takes the append lock in its FROM clause, before the rows' default
+# pg_current_xact_id() gives the transaction its xid (see eventstore.horizon).
 _INSERT_ONE_SQL = (
-    "INSERT INTO events (tenant_id, stream_id, version, event_id, event_type, schema_version, "
-    "data, metadata, recorded_at, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-    "RETURNING version, global_position, transaction_id"
+    f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) "
+    "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
+    f"FROM {TAKE_APPEND_LOCK} RETURNING version, global_position, transaction_id"
 )
 _ROWS_PER_INSERT = 500
+# A VALUES list in FROM gets its column types from its first row, not from the target table.
+_INSERT_TYPES = (
+    "text", "text", "int", "uuid", "text", "int", "json", "json", "timestamptz", "text"
+)  # fmt: skip
 
 
 @functools.cache
 def _insert_many_sql(count: int) -> str:
     """A multi-row INSERT for ``count`` rows (plain parameters encode faster than arrays)."""
     width = len(INSERT_COLUMNS)
-    values = ", ".join(
-        "(" + ", ".join(f"${row * width + col + 1}" for col in range(width)) + ")"
-        for row in range(count)
-    )
+    rows = []
+    for row in range(count):
+        cells = [f"${row * width + col + 1}" for col in range(width)]
+        if row == 0:
+            cells = [f"{cell}::{kind}" for cell, kind in zip(cells, _INSERT_TYPES, strict=True)]
+        rows.append("(" + ", ".join(cells) + ")")
+    values = ", ".join(rows)
     return (
-        f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) VALUES {values} "
+        f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) "
+        f"SELECT rows.* FROM {TAKE_APPEND_LOCK}, (VALUES {values}) AS rows "
         "RETURNING version, global_position, transaction_id"
     )
 
@@ -73,17 +87,26 @@ _REMEMBER_SQL = (
 # The page is cut in index order first and the in-flight filter applied to it afterwards:
 # the eligible rows are a prefix of the page (both are ordered by transaction id), and the
 # planner then always walks ix_events_feed instead of sorting when statistics are stale.
+# The horizon is an uncorrelated subquery: computed once per read, in the read's snapshot.
 _FEED_SQL = (
     "SELECT * FROM (" + _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
     "ORDER BY transaction_id, global_position LIMIT $3) AS page "
-    "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    f"WHERE transaction_id < {HORIZON} "
     "ORDER BY transaction_id, global_position"
 )
 _TENANT_FEED_SQL = (
     "SELECT * FROM (" + _SELECT + "WHERE (transaction_id, global_position) > ($1::xid8, $2) "
     "AND tenant_id = $4 ORDER BY transaction_id, global_position LIMIT $3) AS page "
-    "WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) "
+    f"WHERE transaction_id < {HORIZON} "
     "ORDER BY transaction_id, global_position"
+)
+_HEAD_SQL = (
+    f"SELECT transaction_id, global_position FROM events WHERE transaction_id < {HORIZON} "
+    "ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
+)
+_TENANT_HEAD_SQL = (
+    f"SELECT transaction_id, global_position FROM events WHERE transaction_id < {HORIZON} "
+    "AND tenant_id = $1 ORDER BY transaction_id DESC, global_position DESC LIMIT 1"
 )
 _STREAM_SQL = (
     _SELECT + "WHERE tenant_id = $1 AND stream_id = $2 AND version >= $3 "
@@ -145,9 +168,11 @@ class PostgresEventStore(SqlEventStore):
     """The production backend.
 
     Rows carry ``pg_current_xact_id()``; feed readers take only rows of transactions below
-    ``pg_snapshot_xmin(pg_current_snapshot())`` ordered by (transaction id, position), so a
-    transaction that commits late with lower positions is never skipped. Writers are not
-    serialized. Writers NOTIFY readers right after they commit (see PostgresHub.publish).
+    the horizon of appends still in flight (:mod:`eventstore.horizon`), ordered by
+    (transaction id, position), so a transaction that commits late with lower positions is
+    never skipped, and transactions that write no events (here or in another database)
+    hold no reader back. Writers are not serialized. Writers NOTIFY readers right after
+    they commit (see PostgresHub.publish).
     """
 
     def __init__(
@@ -327,29 +352,27 @@ class PostgresEventStore(SqlEventStore):
         # SHARE conflicts with the ROW EXCLUSIVE lock every INSERT takes, not with reads.
         await conn.execute(sa.text("LOCK TABLE events IN SHARE MODE"))
 
-    def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
-        query = (
-            sa.select(*_COLUMNS)
-            .where(self._after(after), events.c.transaction_id < _XMIN)
-            .order_by(*self._feed_order())
-            .limit(limit)
-        )
-        if tenant_id is not None:
-            query = query.where(events.c.tenant_id == tenant_id)
-        return query
-
     async def head(self, tenant_id: str | None = None) -> FeedPosition:
-        query = (
-            sa.select(events.c.transaction_id, events.c.global_position)
-            .where(events.c.transaction_id < _XMIN)
-            .order_by(events.c.transaction_id.desc(), events.c.global_position.desc())
-            .limit(1)
-        )
-        if tenant_id is not None:
-            query = query.where(events.c.tenant_id == tenant_id)
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return START if row is None else FeedPosition(row.transaction_id, row.global_position)
+        pool = await self._driver_pool()
+        async with pool.acquire() as driver:
+            if tenant_id is None:
+                row = await driver.fetchrow(_HEAD_SQL)
+            else:
+                row = await driver.fetchrow(_TENANT_HEAD_SQL, tenant_id)
+        return START if row is None else FeedPosition(row[0], row[1])
+
+    async def feed_lag(self, after: FeedPosition) -> FeedLag:
+        """Committed events after ``after``, and how many of them (and behind which backend's
+        open append) readers do not get yet."""
+        pool = await self._driver_pool()
+        async with pool.acquire() as driver:
+            count, oldest, held, pid, seconds = await driver.fetchrow(
+                FEED_LAG_SQL, after.transaction_id, after.position
+            )
+        hold = None
+        if held:
+            hold = FeedHold(pid, None if seconds is None else float(seconds))
+        return FeedLag(count, oldest, held, hold)
 
     def waiter(self) -> Waiter:
         return LocalWaiter(self._hub)

@@ -36,6 +36,7 @@ from eventstore.errors import (
     IdempotencyKeyReused,
 )
 from eventstore.integrity import export_rows, verify_rows
+from eventstore.lag import FeedLag
 from eventstore.snapshots import Snapshot, SnapshotSegment
 from eventstore.store import InlineHandler, Waiter
 from eventstore.tables import events, idempotency_keys
@@ -317,8 +318,10 @@ class SqlEventStore:
         rows = (await conn.execute(query)).all()
         return [self._to_recorded(row) for row in rows]
 
-    async def feed_lag(self, after: FeedPosition) -> tuple[int, datetime | None]:
-        """How many feed events follow ``after`` and when the oldest of them was recorded."""
+    async def feed_lag(self, after: FeedPosition) -> FeedLag:
+        """How many committed events follow ``after``, when the oldest of them was recorded,
+        and how many of them readers do not get yet (none here: on one writer at a time,
+        every committed event is released; PostgreSQL overrides this)."""
         query = (
             self._feed_query(after, None, 1)
             .with_only_columns(sa.func.count(), sa.func.min(events.c.recorded_at))
@@ -327,7 +330,7 @@ class SqlEventStore:
         )
         async with self.engine.connect() as conn:
             count, oldest = (await conn.execute(query)).one()
-        return int(count), oldest
+        return FeedLag(int(count), oldest)
 
     async def head(self, tenant_id: str | None = None) -> FeedPosition:
         """The feed position of the newest event a feed reader can see now."""

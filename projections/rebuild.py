@@ -98,7 +98,7 @@ async def _rebuild(
     async with store.write_engine.begin() as conn:
         generation = await live_generation(conn, name) + 1
         await _delete_generations(conn, projection, keep=None, only=generation)
-    total, _ = await store.feed_lag(START)
+    total = (await store.feed_lag(START)).events
     done = 0
     position = START
     await _report(progress, 0, total)

@@ -180,8 +180,17 @@ class ProjectionStatus:
     generation: int
     checkpoint: str
     lag_events: int
+    """Committed events after the checkpoint (released to readers or still held back)."""
     lag_seconds: float
     leader: str | None = None
     """Who runs an async projection now (None: no runner holds its leadership)."""
     last_error: str | None = None
     last_error_at: datetime | None = None
+    held_back_events: int = 0
+    """How many of them the feed does not release yet: an append still in flight may commit
+    events that come before them (PostgreSQL)."""
+    held_by_pid: int | None = None
+    """The server process whose open append holds them back (None when none does, or when
+    it has just ended)."""
+    held_for_seconds: float | None = None
+    """How long that append's transaction has been open."""

@@ -350,11 +350,35 @@ class IntegrityReport:
     checked_at: dt.datetime = strawberry.field(description="When the check ran.")
 
 
+@strawberry.type(
+    description="An append still in flight that keeps committed events from the feed: it may "
+    "yet commit events that come before them, so readers wait for it (PostgreSQL)."
+)
+class FeedHoldType:
+    events: int = strawberry.field(
+        description="Committed events after the projection's checkpoint held back by it."
+    )
+    pid: int | None = strawberry.field(
+        description="The PostgreSQL server process (pg_stat_activity.pid) of the open "
+        "transaction; null when it ended a moment ago."
+    )
+    transaction_seconds: float | None = strawberry.field(
+        description="How long that transaction has been open."
+    )
+
+
 @strawberry.type(description="A projection's progress (server-wide; admins only).")
 class ProjectionStatusType:
     name: str = strawberry.field(description="The projection.")
     lifecycle: str = strawberry.field(description="inline or async.")
     generation: int = strawberry.field(description="The live generation of its rows.")
     checkpoint: str = strawberry.field(description="The feed position it has reached.")
-    lag_events: int = strawberry.field(description="Events after its checkpoint.")
+    lag_events: int = strawberry.field(
+        description="Committed events after its checkpoint, including any the feed still "
+        "holds back."
+    )
     lag_seconds: float = strawberry.field(description="Age of the oldest of them.")
+    held_back: FeedHoldType | None = strawberry.field(
+        description="What keeps some of those events from it, when an append still in "
+        "flight does; null otherwise."
+    )

@@ -17,6 +17,7 @@ from api.graphql.history import (
     AuditFilterInput,
     BrokenLinkType,
     Change,
+    FeedHoldType,
     IntegrityReport,
     KpiRecord,
     PageInfo,
@@ -294,6 +295,13 @@ class ReadQueries:
                 checkpoint=s.checkpoint,
                 lag_events=s.lag_events,
                 lag_seconds=s.lag_seconds,
+                held_back=FeedHoldType(
+                    events=s.held_back_events,
+                    pid=s.held_by_pid,
+                    transaction_seconds=s.held_for_seconds,
+                )
+                if s.held_back_events
+                else None,
             )
             for s in found
         ]

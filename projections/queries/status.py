@@ -17,8 +17,9 @@ async def projection_status(
     asynchronous: tuple[Projection, ...],
 ) -> list[ProjectionStatus]:
     """Inline projections are current by construction (lag 0 at the feed head); async ones
-    report how many feed events follow their checkpoint, how old the oldest is, who holds
-    their leadership (runs them) and the last error their runner recorded."""
+    report how many committed events follow their checkpoint, how old the oldest is, how
+    many of them an append still in flight holds back (which backend, for how long), who
+    holds their leadership (runs them) and the last error their runner recorded."""
     head = await store.head()
     now = datetime.now(UTC)
     result = []
@@ -32,20 +33,25 @@ async def projection_status(
         for projection in asynchronous:
             generation = await live_generation(conn, projection.name)
             checkpoint = await checkpoints.load(conn, projection.name)
-            count, oldest = await store.feed_lag(checkpoint)
+            lag = await store.feed_lag(checkpoint)
+            oldest = lag.oldest
             seconds = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
             failure = failed.get(projection.name)
+            hold = lag.hold
             result.append(
                 ProjectionStatus(
                     projection.name,
                     "async",
                     generation,
                     str(checkpoint),
-                    count,
+                    lag.events,
                     seconds,
                     leader=await holder(store.engine, projection.name),
                     last_error=None if failure is None else failure.message,
                     last_error_at=None if failure is None else failure.failed_at,
+                    held_back_events=lag.held_back,
+                    held_by_pid=None if hold is None else hold.pid,
+                    held_for_seconds=None if hold is None else hold.seconds,
                 )
             )
     return result

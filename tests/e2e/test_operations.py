@@ -20,6 +20,7 @@ from api.positions import decode_position
 from api.settings import LogFormat
 from projections import async_projections
 from tests.e2e.conftest import Api, build_small_scorecard
+from tests.feed import settled
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -125,6 +126,7 @@ async def test_metrics_count_requests_by_route_events_appended_and_projection_la
     latency = "scoreledger_http_request_duration_seconds"
     assert found[(f"{latency}_count", route)] == 2
     assert found[(f"{latency}_bucket", (("le", "+Inf"), *route))] == 2
+    await settled(api.runtime.store)
     stored = await api.runtime.store.read_feed(limit=10_000)
     assert found[("scoreledger_events_appended_total", ())] == len(stored)
     for projection in async_projections():

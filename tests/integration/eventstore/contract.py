@@ -320,6 +320,19 @@ class EventStoreContract:
         assert seen == list(range(7))
         assert await store.head(tenant) == checkpoint
 
+    async def test_feed_lag_counts_the_committed_events_after_a_position(self, store, tenant):
+        for i in range(3):
+            await store.append(tenant, f"s{i}", NO_STREAM, [ev(i=i)], meta(T0 + timedelta(i)))
+        await settled(store)
+        first = (await store.read_feed(START, limit=1))[0]
+        lag = await store.feed_lag(START)
+        assert (lag.events, lag.released, lag.held_back, lag.hold) == (3, 3, 0, None)
+        assert lag.oldest is not None
+        assert lag.oldest.replace(tzinfo=UTC) == T0
+        assert (await store.feed_lag(first.feed_position)).events == 2
+        at_head = await store.feed_lag(await store.head())
+        assert (at_head.events, at_head.oldest) == (0, None)
+
     async def test_the_feed_and_streams_never_cross_tenants(self, store, tenant):
         await store.append(tenant, "shared-name", NO_STREAM, [ev(who="mine")], meta())
         await store.append("intruder", "shared-name", NO_STREAM, [ev(who="theirs")], meta())
