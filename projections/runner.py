@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import structlog
 
+from eventstore.outages import storage_fault
 from eventstore.sql import SqlEventStore
 from projections import checkpoints
 from projections.leadership import Leadership, leadership_for
@@ -76,12 +77,16 @@ class ProjectionRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Wait for leadership, then follow the feed until ``stop`` is set; if leadership is
-        lost on the way (its database session ended), step down and wait for it again."""
+        lost on the way (its database session ended), step down and wait for it again.
+
+        While the database is away, read-only or full (:func:`storage_fault`), the runner
+        waits and tries again rather than end: nothing of a failed batch was committed, so
+        it resumes from its checkpoint once the database is back. Any other error ends it.
+        """
         try:
             while not stop.is_set():
-                if not await self.leadership.try_acquire():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.takeover_interval)
+                if not await self._try_lead():
+                    await _pause(stop, self.takeover_interval)
                     continue
                 self.active.set()
                 log.info("projection_runner_active", projection=self.projection.name)
@@ -91,12 +96,46 @@ class ProjectionRunner:
             self.active.clear()
             await self.leadership.release()
 
+    async def _try_lead(self) -> bool:
+        try:
+            return await self.leadership.try_acquire()
+        except Exception as error:
+            if storage_fault(error) is None:
+                raise
+            log.warning(
+                "projection_runner_waiting_for_database",
+                projection=self.projection.name,
+                error=str(error).splitlines()[0] if str(error) else repr(error),
+            )
+            return False
+
     async def _follow(self, stop: asyncio.Event) -> None:
         waiter = self.store.waiter()
         while not stop.is_set():
-            if not await self.leadership.still_leading():
-                log.warning("projection_runner_lost_leadership", projection=self.projection.name)
-                return
-            if await self.run_once():
-                continue
-            await waiter.wait(timeout=self.poll_interval)
+            try:
+                if not await self.leadership.still_leading():
+                    log.warning(
+                        "projection_runner_lost_leadership", projection=self.projection.name
+                    )
+                    return
+                if await self.run_once():
+                    continue
+                await waiter.wait(timeout=self.poll_interval)
+            except Exception as error:
+                fault = storage_fault(error)
+                if fault is None:
+                    raise
+                log.warning(
+                    "projection_batch_failed",
+                    projection=self.projection.name,
+                    fault=fault.value,
+                    error=str(error).splitlines()[0] if str(error) else repr(error),
+                )
+                # Then check the leadership again: its session may have gone with the rest.
+                await _pause(stop, self.poll_interval)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less when ``stop`` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
