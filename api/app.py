@@ -16,6 +16,7 @@ from strawberry.fastapi import GraphQLRouter
 from api.dashboard import mount_dashboard
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.outages import install_outage_handlers, outage_of
 from api.rest.operations import install_operations
 from api.rest.setup import install_rest
 from api.runtime import Runtime, open_runtime
@@ -53,7 +54,15 @@ class ScoreledgerGraphQL(GraphQLRouter[Context, None]):
             if raw is None and isinstance(params.get("token"), str):
                 raw = f"Bearer {params['token']}"
         token = bearer(raw if isinstance(raw, str) else None)
-        principal = None if token is None else await context.runtime.tokens.authenticate(token)
+        try:
+            principal = None if token is None else await context.runtime.tokens.authenticate(token)
+        except Exception as error:
+            outage = outage_of(error)
+            if outage is None:
+                raise
+            raise ConnectionRejectionError(
+                {"message": outage.message, "code": outage.code}
+            ) from error
         if principal is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required"})
         context.authenticate(principal)
@@ -113,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(router, prefix="/graphql")
     install_rest(app)
+    install_outage_handlers(app)
     install_operations(app)
     mount_dashboard(app)
 

@@ -24,6 +24,7 @@ from api.ingest.csvfile import MAX_BYTES as MAX_CSV_BYTES
 from api.ingest.csvfile import CsvFormatError, parse_csv
 from api.ingest.run import Report
 from api.metrics import metrics_of
+from api.outages import outage_of
 from api.rest.faults import fault_checkpoint
 from api.rest.idempotency import HEADER, REPLAYED, StoredResponse, check_key
 from api.rest.models import BatchResponse, ImportResponse, counts, result_body
@@ -153,7 +154,9 @@ async def _guarded(
         return await work(ids)
     except ProblemError:
         raise
-    except Exception:
+    except Exception as error:
+        if outage_of(error) is not None:
+            raise  # answered with its own problem (api.outages)
         log.exception("ingestion_failed")
         raise ProblemError(
             500, "internal", "the server failed to finish this request; retry it"
