@@ -34,7 +34,7 @@ MEASUREMENT_EVENTS = (
 )
 
 
-async def _scorecard_view(
+async def current_scorecard(
     runtime: Runtime, tenant_id: str, key: ScorecardKey
 ) -> ScorecardView | None:
     """The scorecard as it is now; while the database is away, waits for it to come back,
@@ -89,7 +89,7 @@ class Subscription:
             async for event in events:
                 if event.stream_id != stream:
                     continue
-                view = await _scorecard_view(runtime, context.tenant_id, key)
+                view = await current_scorecard(runtime, context.tenant_id, key)
                 if view is not None:
                     yield Scorecard(view=view)
 
