@@ -3,21 +3,12 @@ writes get a clear error naming the condition, reads keep working, nothing is ha
 (the hash chains verify, the read models equal a rebuild), and writes work again once the
 condition is lifted.
 
-How the conditions are made. The tests run as root, so file permissions stop nothing (root
-writes through a 0444 file), and a file the server already has open stays writable to it
-whatever its mode becomes; a genuinely full file system needs a mount the CI may not allow.
-So the tests ask SQLite itself, on the store's one write connection (every write of the
-process goes through it; the read connections are untouched, as they would be):
-
-- disk full: ``PRAGMA max_page_count`` set to the file's current size, so the pager refuses
-  to grow the database with ``SQLITE_FULL`` ("database or disk is full"), SQLite's real
-  disk-full path. The test keeps writing until a write needs a new page, as a filling disk
-  would: the writes before it were stored, the one refused was not.
-- read-only: ``PRAGMA query_only``, with which SQLite refuses every write with
-  ``SQLITE_READONLY`` ("attempt to write a readonly database"), the code a database opened
-  from a read-only file gives.
-
-Lifting the pragma is lifting the condition; nothing is restarted.
+How the conditions are made (more in tests.sqlite_conditions): the tests run as root, whom
+file modes do not stop, and a file the server has open stays writable to it whatever its
+mode becomes, so SQLite itself is made to refuse writes on the store's one write
+connection: ``PRAGMA max_page_count`` at the file's size gives SQLITE_FULL, SQLite's own
+disk-full path, and ``PRAGMA query_only`` gives SQLITE_READONLY, the code a read-only file
+gives. The reads, on their own connections, are left alone, as they would be.
 """
 
 from __future__ import annotations
@@ -26,7 +17,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from api.auth.roles import Role
@@ -42,16 +32,17 @@ from tests.e2e.conftest import (
     serve,
 )
 from tests.e2e.rest import current_measurements, event_count, item, post_batch, read_model_content
+from tests.sqlite_conditions import Condition, impose, lift
 
 MOST_WRITES_BEFORE_FULL = 100
 NOTE = "n" * 2000  # the longest note: each write needs a few kilobytes
 
 
 @dataclass(frozen=True)
-class Condition:
-    name: str
-    impose: str
-    lift: str
+class Answer:
+    """What a write meeting the condition gets."""
+
+    condition: Condition
     code: str
     status: int
     kind: str
@@ -59,20 +50,16 @@ class Condition:
     retry_after: str | None
 
 
-READ_ONLY = Condition(
-    "read-only",
-    "PRAGMA query_only = 1",
-    "PRAGMA query_only = 0",
+READ_ONLY = Answer(
+    Condition.READ_ONLY,
     "DATABASE_READ_ONLY",
     503,
     "database-read-only",
     "the database is read-only: writes fail until it is writable again, reads still work",
     "30",
 )
-DISK_FULL = Condition(
-    "disk-full",
-    "PRAGMA max_page_count = {pages}",
-    "PRAGMA max_page_count = 1073741823",
+DISK_FULL = Answer(
+    Condition.DISK_FULL,
     "DISK_FULL",
     507,
     "disk-full",
@@ -85,27 +72,6 @@ DISK_FULL = Condition(
 async def api(sqlite_url: str) -> AsyncIterator[Api]:
     async with serve(e2e_settings(sqlite_url)) as client:
         yield client
-
-
-async def _pragma(api: Api, statement: str) -> Any:
-    """Run ``statement`` on the store's single write connection, outside a transaction
-    (the engine begins each one IMMEDIATE, which a read-only database refuses); its first
-    value."""
-    async with api.runtime.store.write_engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert isinstance(driver, aiosqlite.Connection)
-        async with driver.execute(statement) as cursor:
-            row = await cursor.fetchone()
-    return None if row is None else row[0]
-
-
-async def _impose(api: Api, condition: Condition) -> None:
-    if condition is DISK_FULL:
-        assert await _pragma(api, "PRAGMA freelist_count") == 0, "free pages would absorb writes"
-        pages = await _pragma(api, "PRAGMA page_count")
-        assert await _pragma(api, condition.impose.format(pages=pages)) == pages
-    else:
-        await _pragma(api, condition.impose)
 
 
 def _measurement(period: str) -> dict[str, Any]:
@@ -138,32 +104,32 @@ async def _until_refused(api: Api) -> tuple[list[str], str, dict[str, Any]]:
     pytest.fail(f"{MOST_WRITES_BEFORE_FULL} writes and the database never refused one")
 
 
-@pytest.mark.parametrize("condition", [READ_ONLY, DISK_FULL], ids=lambda c: c.name)
+@pytest.mark.parametrize("answer", [READ_ONLY, DISK_FULL], ids=lambda a: a.condition.value)
 async def test_writes_are_refused_with_the_condition_named_reads_go_on_and_writes_resume(
-    api: Api, condition: Condition
+    api: Api, answer: Answer
 ) -> None:
     built = await build_small_scorecard(api)
     assert await api.runtime.wait_for_projections(decode_position(built["position"]), 30)
     events_before = await event_count(api.runtime.store)
-    await _impose(api, condition)
+    await impose(api.runtime.store, answer.condition)
 
     stored, refused, body = await _until_refused(api)
 
-    if condition is READ_ONLY:
+    if answer is READ_ONLY:
         assert stored == []  # refused from the first write on
     [error] = body["errors"]
-    assert error["extensions"]["code"] == condition.code
-    assert error["message"] == condition.message
+    assert error["extensions"]["code"] == answer.code
+    assert error["message"] == answer.message
     assert error["path"] == ["recordMeasurement"]
     assert body["data"] is None
     batch = [item("availability", f"2030-{month:02d}", 99, note=NOTE) for month in range(1, 13)]
     posted = await post_batch(api, batch, key="nightly")
-    assert posted.status_code == condition.status, posted.text
+    assert posted.status_code == answer.status, posted.text
     assert posted.headers["content-type"] == "application/problem+json"
-    assert posted.headers.get("retry-after") == condition.retry_after
+    assert posted.headers.get("retry-after") == answer.retry_after
     problem = posted.json()
-    assert problem["type"].endswith("/" + condition.kind)
-    assert problem["detail"] == condition.message
+    assert problem["type"].endswith("/" + answer.kind)
+    assert problem["detail"] == answer.message
     assert "Traceback" not in posted.text and "sqlite" not in posted.text.lower()
 
     # Reads carry on.
@@ -185,7 +151,7 @@ async def test_writes_are_refused_with_the_condition_named_reads_go_on_and_write
     report = await api.runtime.store.verify(TENANT)
     assert report.ok, report.broken
 
-    await _pragma(api, condition.lift)
+    await lift(api.runtime.store, answer.condition)
 
     retried = await api.ok("recordMeasurement", _measurement(refused))
     again = await post_batch(api, batch, key="nightly")
