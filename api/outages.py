@@ -87,6 +87,7 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.Error,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     OSError,
 )
 """What a database error may surface as; :func:`outage_of` tells which are outages."""

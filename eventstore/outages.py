@@ -104,6 +104,13 @@ def _fault_of(error: BaseException) -> StorageFault | None:
     if isinstance(error, asyncpg.InterfaceError):
         # The driver's own "connection is closed" / "was closed in the middle of operation".
         return StorageFault.UNAVAILABLE if "closed" in str(error) else None
+    if isinstance(error, asyncpg.InternalClientError):
+        # The server ended the session (its FATAL message, 57P01 on a fast shutdown, came
+        # in while the connection was idle) and the driver has not yet read the end of the
+        # socket: the connection is stuck waiting for a reply that will never come.
+        message = str(error)
+        stuck = message.startswith("cannot switch to state") or message == "not connected"
+        return StorageFault.UNAVAILABLE if stuck else None
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return StorageFault.UNAVAILABLE
     if isinstance(error, ConnectionError | socket.gaierror):
