@@ -209,7 +209,7 @@ BATCH_REQUEST_BODY = {
     ),
     responses={
         207: {"description": "A result per item, in order."},
-        **problem_responses(401, 403, 409, 413, 415, 422),
+        **problem_responses(401, 403, 409, 413, 415, 422, 503, 507),
     },
     openapi_extra=BATCH_REQUEST_BODY,
 )
@@ -273,7 +273,7 @@ def _batch_items(body: bytes) -> list[Any]:
     ),
     responses={
         207: {"description": "A result per row, in file order."},
-        **problem_responses(401, 403, 409, 413, 415, 422),
+        **problem_responses(401, 403, 409, 413, 415, 422, 503, 507),
     },
     openapi_extra={
         "requestBody": {
