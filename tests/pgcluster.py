@@ -97,6 +97,10 @@ class PrivateCluster:
             log = self.log.read_text() if self.log.exists() else ""
             raise RuntimeError(f"{tool} failed: {done.stdout}{done.stderr}\n{log[-4000:]}")
 
+    @property
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
     def start(self) -> None:
         """Start the cluster and wait until it accepts connections."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
@@ -112,31 +116,47 @@ class PrivateCluster:
 
     def remove(self) -> None:
         """Stop the cluster if it runs, and delete its directory."""
-        if (self.data / "postmaster.pid").exists():
+        if self.running:
             with contextlib.suppress(RuntimeError):
                 self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class MigratedCluster:
+    """A private cluster holding a migrated template database; each test takes a copy."""
+
+    TEMPLATE = "scoreledger_template"
+
+    def __init__(self, cluster: PrivateCluster) -> None:
+        self.cluster = cluster
+        self._copies = 0
+
+    async def fresh(self) -> str:
+        """A new database copied from the migrated template; its URL."""
+        self._copies += 1
+        name = f"scoreledger_{self._copies}"
+        await _admin(self.cluster.url, f'CREATE DATABASE "{name}" TEMPLATE "{self.TEMPLATE}"')
+        return self.cluster.database_url(name)
+
+
 @contextlib.contextmanager
-def migrated_cluster() -> Iterator[tuple[PrivateCluster, str]]:
-    """A started private cluster and the URL of its migrated ``scoreledger`` database;
-    removed afterwards. Skips (or fails, in CI) when no cluster can run here."""
+def migrated_cluster() -> Iterator[MigratedCluster]:
+    """A started private cluster with a migrated template database; removed afterwards.
+    Skips (or fails, in CI) when no cluster can run here."""
     require_cluster()
     cluster = PrivateCluster()
     try:
         cluster.start()
-        asyncio.run(_create_database(cluster.url, "scoreledger"))
-        url = cluster.database_url("scoreledger")
-        upgrade(url)
-        yield cluster, url
+        asyncio.run(_admin(cluster.url, f'CREATE DATABASE "{MigratedCluster.TEMPLATE}"'))
+        upgrade(cluster.database_url(MigratedCluster.TEMPLATE))
+        yield MigratedCluster(cluster)
     finally:
         cluster.remove()
 
 
-async def _create_database(url: str, name: str) -> None:
+async def _admin(url: str, statement: str) -> None:
     conn = await asyncpg.connect(url, timeout=10)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(statement)
     finally:
         await conn.close()

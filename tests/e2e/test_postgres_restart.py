@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,18 +52,12 @@ from tests.e2e.conftest import (
     scorecard_gid,
 )
 from tests.e2e.rest import current_measurements, item
-from tests.pgcluster import PrivateCluster, migrated_cluster
+from tests.pgcluster import PrivateCluster
 
 pytestmark = pytest.mark.postgres
 
 READY_TIMEOUT = 30.0
 MESSAGE_TIMEOUT = 30.0
-
-
-@pytest.fixture
-def cluster_url() -> Iterator[tuple[PrivateCluster, str]]:
-    with migrated_cluster() as found:
-        yield found
 
 
 @contextlib.asynccontextmanager
@@ -188,9 +182,9 @@ async def _assert_unavailable(api: Api) -> None:
 
 @pytest.mark.parametrize("mode", ["immediate", "fast"])
 async def test_a_postgres_restart_fails_requests_only_while_it_is_down_and_loses_nothing(
-    cluster_url: tuple[PrivateCluster, str], mode: str
+    private_postgres_url: tuple[PrivateCluster, str], mode: str
 ) -> None:
-    cluster, url = cluster_url
+    cluster, url = private_postgres_url
     async with live_server(url) as (port, api):
         runtime = api.runtime
         built = await build_small_scorecard(api)

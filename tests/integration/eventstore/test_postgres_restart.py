@@ -9,7 +9,6 @@ down with ``pg_ctl``; the shared server is never touched.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,23 +16,17 @@ import sqlalchemy as sa
 
 from eventstore import ANY, Metadata, NewEvent
 from eventstore.factory import open_store
-from tests.pgcluster import PrivateCluster, migrated_cluster
+from tests.pgcluster import PrivateCluster
 
 pytestmark = pytest.mark.postgres
 
 POOLED = 4
 
 
-@pytest.fixture
-def cluster_url() -> Iterator[tuple[PrivateCluster, str]]:
-    with migrated_cluster() as found:
-        yield found
-
-
 async def test_the_first_statements_after_a_restart_succeed_on_fresh_connections(
-    cluster_url: tuple[PrivateCluster, str],
+    private_postgres_url: tuple[PrivateCluster, str],
 ) -> None:
-    cluster, url = cluster_url
+    cluster, url = private_postgres_url
     store = open_store(url)
     checked_out = asyncio.Barrier(POOLED)
 
