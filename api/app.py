@@ -12,17 +12,23 @@ import structlog
 from fastapi import FastAPI, HTTPException, Request, Response, WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
 from api.dashboard import mount_dashboard
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
-from api.outages import install_outage_handlers, outage_of
+from api.outages import Outage, install_outage_handlers, outage_of
 from api.rest.operations import install_operations
 from api.rest.setup import install_rest
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 
 REQUEST_ID = "X-Request-ID"
+TRY_AGAIN_LATER = 1013
+"""The WebSocket close code for a server that cannot serve the connection now."""
 
 
 def bearer(value: str | None) -> str | None:
@@ -43,8 +49,29 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
+class DatabaseOutage(Exception):
+    """A subscription's token could not be checked: the database is not answering."""
+
+    def __init__(self, outage: Outage) -> None:
+        super().__init__(outage.message)
+        self.outage = outage
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, closing a connection whose ``connection_init`` met a database
+    outage with 1013 (try again later) and the reason, not as a refused token (4403)."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except DatabaseOutage as error:
+            await self.websocket.close(code=TRY_AGAIN_LATER, reason=error.outage.message)
+
+
 class ScoreledgerGraphQL(GraphQLRouter[Context, None]):
     """The GraphQL router; subscriptions authenticate in ``connection_init``."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
@@ -60,9 +87,7 @@ class ScoreledgerGraphQL(GraphQLRouter[Context, None]):
             outage = outage_of(error)
             if outage is None:
                 raise
-            raise ConnectionRejectionError(
-                {"message": outage.message, "code": outage.code}
-            ) from error
+            raise DatabaseOutage(outage) from error
         if principal is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required"})
         context.authenticate(principal)

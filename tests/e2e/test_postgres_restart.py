@@ -180,6 +180,21 @@ async def _assert_unavailable(api: Api) -> None:
     assert (await api.http.get("/healthz")).status_code == 200
 
 
+async def _assert_subscribing_is_refused_for_now(port: int, token: str) -> None:
+    """A new subscription's token cannot be checked: closed as "try again later"."""
+    ws = await websockets.connect(
+        f"ws://127.0.0.1:{port}/graphql",
+        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+    )
+    init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+    await ws.send(json.dumps(init))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), timeout=MESSAGE_TIMEOUT)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1013
+    assert closed.value.rcvd.reason == "the database is unavailable; retry shortly"
+
+
 @pytest.mark.parametrize("mode", ["immediate", "fast"])
 async def test_a_postgres_restart_fails_requests_only_while_it_is_down_and_loses_nothing(
     private_postgres_url: tuple[PrivateCluster, str], mode: str
@@ -224,6 +239,7 @@ async def test_a_postgres_restart_fails_requests_only_while_it_is_down_and_loses
             key = ScorecardKey("ops", Period.parse("2026-03"), None, 1)
             pushed = asyncio.ensure_future(current_scorecard(runtime, TENANT, key))
             await _assert_unavailable(api)
+            await _assert_subscribing_is_refused_for_now(port, api.token(Role.VIEWER))
             assert not pushed.done(), "the subscription gave up while the database was away"
             with contextlib.suppress(Exception):
                 await holder.close(timeout=1)
