@@ -111,6 +111,7 @@ class ProjectionRunner:
 
     async def _follow(self, stop: asyncio.Event) -> None:
         waiter = self.store.waiter()
+        failing = False
         while not stop.is_set():
             try:
                 if not await self.leadership.still_leading():
@@ -118,21 +119,27 @@ class ProjectionRunner:
                         "projection_runner_lost_leadership", projection=self.projection.name
                     )
                     return
-                if await self.run_once():
-                    continue
-                await waiter.wait(timeout=self.poll_interval)
+                applied = await self.run_once()
             except Exception as error:
                 fault = storage_fault(error)
                 if fault is None:
                     raise
-                log.warning(
-                    "projection_batch_failed",
-                    projection=self.projection.name,
-                    fault=fault.value,
-                    error=str(error).splitlines()[0] if str(error) else repr(error),
-                )
+                if not failing:  # once while the condition lasts
+                    log.warning(
+                        "projection_batch_failed",
+                        projection=self.projection.name,
+                        fault=fault.value,
+                        error=str(error).splitlines()[0] if str(error) else repr(error),
+                    )
+                failing = True
                 # Then check the leadership again: its session may have gone with the rest.
                 await _pause(stop, self.poll_interval)
+                continue
+            if failing:
+                log.info("projection_batches_resumed", projection=self.projection.name)
+                failing = False
+            if not applied:
+                await waiter.wait(timeout=self.poll_interval)
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

@@ -186,12 +186,12 @@ def _as_outage(error: GraphQLError) -> GraphQLError:
 
 class HideInternalErrors(MaskErrors):
     """Every error leaves with an ``extensions.code``: a storage condition gets its own
-    (DATABASE_UNAVAILABLE, DATABASE_READ_ONLY, DISK_FULL; see :mod:`api.outages`), other
-    unexpected ones (which may name tables
-    or paths) have their text replaced by a generic message with INTERNAL_SERVER_ERROR (the
-    full error is logged with the request id); the depth, alias and token limits get
-    LIMIT_EXCEEDED, other parse and validation errors GRAPHQL_PARSE_FAILED or
-    GRAPHQL_VALIDATION_FAILED, as GraphQL servers commonly name them."""
+    (DATABASE_UNAVAILABLE, DATABASE_READ_ONLY or DISK_FULL, see :mod:`api.outages`); other
+    unexpected ones (which may name tables or paths) have their text replaced by a generic
+    message with INTERNAL_SERVER_ERROR (the full error is logged with the request id); the
+    depth, alias and token limits get LIMIT_EXCEEDED, other parse and validation errors
+    GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED, as GraphQL servers commonly name
+    them."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="internal server error")

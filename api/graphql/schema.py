@@ -44,11 +44,10 @@ class Schema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
         for error in errors:
             if id(error) in outages:
-                assert error.original_error is not None
                 log.warning(
                     "graphql_database_outage",
                     code=outages[id(error)].code,
-                    error=str(error.original_error).splitlines()[0:1],
+                    error=next(iter(str(error.original_error).splitlines()), ""),
                 )
             elif error not in unexpected:
                 log.info(
