@@ -12,16 +12,23 @@ import structlog
 from fastapi import FastAPI, HTTPException, Request, Response, WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
 from api.dashboard import mount_dashboard
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.outages import Outage, install_outage_handlers, outage_of
 from api.rest.operations import install_operations
 from api.rest.setup import install_rest
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 
 REQUEST_ID = "X-Request-ID"
+TRY_AGAIN_LATER = 1013
+"""The WebSocket close code for a server that cannot serve the connection now."""
 
 
 def bearer(value: str | None) -> str | None:
@@ -42,8 +49,29 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
+class DatabaseOutage(Exception):
+    """A subscription's token could not be checked: the database is not answering."""
+
+    def __init__(self, outage: Outage) -> None:
+        super().__init__(outage.message)
+        self.outage = outage
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, closing a connection whose ``connection_init`` met a database
+    outage with 1013 (try again later) and the reason, not as a refused token (4403)."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except DatabaseOutage as error:
+            await self.websocket.close(code=TRY_AGAIN_LATER, reason=error.outage.message)
+
+
 class ScoreledgerGraphQL(GraphQLRouter[Context, None]):
     """The GraphQL router; subscriptions authenticate in ``connection_init``."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
@@ -53,7 +81,13 @@ class ScoreledgerGraphQL(GraphQLRouter[Context, None]):
             if raw is None and isinstance(params.get("token"), str):
                 raw = f"Bearer {params['token']}"
         token = bearer(raw if isinstance(raw, str) else None)
-        principal = None if token is None else await context.runtime.tokens.authenticate(token)
+        try:
+            principal = None if token is None else await context.runtime.tokens.authenticate(token)
+        except Exception as error:
+            outage = outage_of(error)
+            if outage is None:
+                raise
+            raise DatabaseOutage(outage) from error
         if principal is None:
             raise ConnectionRejectionError({"message": "a valid bearer token is required"})
         context.authenticate(principal)
@@ -113,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(router, prefix="/graphql")
     install_rest(app)
+    install_outage_handlers(app)
     install_operations(app)
     mount_dashboard(app)
 

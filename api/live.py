@@ -2,7 +2,9 @@
 
 One follower per process reads the feed (woken by notifications, polling as a fallback) and
 hands each event to the queues of the subscribers of its tenant, so a change written by any
-process on the same database reaches every subscription. A subscriber whose queue is full
+process on the same database reaches every subscription. While the database is away it
+keeps its place in the feed and reads on from there once it is back, so its subscribers
+miss nothing committed before the outage or after it. A subscriber whose queue is full
 is dropped rather than let it hold the others back.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import AsyncIterator
 import structlog
 
 from eventstore import START, FeedPosition, RecordedEvent
+from eventstore.outages import storage_fault
 from eventstore.sql import SqlEventStore
 
 log = structlog.get_logger(__name__)
@@ -103,15 +106,24 @@ class FeedFanout:
         waiter = self.store.waiter()
         after = self.position = await self.store.head()
         self.started.set()
+        failing = False
         while not self._stop.is_set():
             try:
                 batch = await self.store.read_feed(after, limit=500)
-            except Exception:  # a database hiccup: log it, wait, try again
-                log.exception("feed_fanout_read_failed")
+                if not batch:
+                    await waiter.wait(timeout=self.poll_interval)
+            except Exception as error:  # the database is away, or a hiccup: wait, try again
+                if storage_fault(error) is None:
+                    log.exception("feed_fanout_read_failed")
+                elif not failing:  # once per outage, without a traceback
+                    log.warning("feed_fanout_waiting_for_database", error=str(error))
+                failing = True
                 await asyncio.sleep(self.poll_interval)
                 continue
+            if failing:
+                log.info("feed_fanout_resumed", after=str(after))
+                failing = False
             if not batch:
-                await waiter.wait(timeout=self.poll_interval)
                 continue
             for event in batch:
                 self._deliver(event)

@@ -119,9 +119,15 @@ class PostgresHub(LocalHub):
 
             try:
                 conn = await asyncpg.connect(self._dsn, timeout=5)
-                await conn.add_listener(CHANNEL, self._on_notification)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            except Exception as exc:  # the server is away: waits end on their timeouts
                 log.warning("listen_connection_failed", error=str(exc))
+                return
+            try:
+                await conn.add_listener(CHANNEL, self._on_notification)
+            except Exception as exc:  # it went away again at once
+                log.warning("listen_connection_failed", error=str(exc))
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
                 return
             conn.add_termination_listener(self._on_termination)
             self._conn = conn

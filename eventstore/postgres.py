@@ -15,7 +15,10 @@ from typing import Any
 import asyncpg
 import orjson
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from eventstore.append import (
     INSERT_COLUMNS,
@@ -125,14 +128,28 @@ class Xid8(sa.types.UserDefinedType[int]):
 
 
 def create_postgres_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
-    """An asyncpg engine with JSON handled by orjson."""
-    return create_async_engine(
+    """An asyncpg engine with JSON handled by orjson, whose pool never hands out a
+    connection the server has closed (see :func:`_replace_closed_connections`)."""
+    engine = create_async_engine(
         to_asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         json_serializer=json_dumps,
         json_deserializer=json_loads,
     )
+    event.listen(engine.sync_engine, "checkout", _replace_closed_connections)
+    return engine
+
+
+def _replace_closed_connections(_dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """A pooled connection whose server went away (a restart, a failover, an idle timeout)
+    is closed in the driver as soon as the event loop has read the end of its socket; the
+    pool then opens a fresh one instead of failing the request that checked it out. Asking
+    the driver costs nothing, unlike a ping per checkout; a connection that dies later,
+    mid-use, is still invalidated by SQLAlchemy's disconnect handling."""
+    driver = record.driver_connection
+    if driver is not None and driver.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def to_asyncpg_url(url: str) -> str:

@@ -88,7 +88,8 @@ class AdvisoryLockLeadership:
         with contextlib.suppress(Exception):
             await conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
             await conn.commit()
-        await conn.close()
+        with contextlib.suppress(Exception):  # a session that ended has no lock left
+            await conn.close()
 
 
 class FileLockLeadership:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import structlog
 
 from eventstore import FeedPosition
+from eventstore.outages import storage_fault
 from eventstore.sql import SqlEventStore
 from projections import checkpoints, failures
 from projections.leadership import Leadership, leadership_for
@@ -65,7 +66,8 @@ class ProjectionRunner:
             log.info("checkpoint_moved", projection=name)
             return 0
         except Exception as error:
-            await self._record_failure(error, checkpoint)
+            if storage_fault(error) is None:  # an outage is waited out, not recorded
+                await self._record_failure(error, checkpoint)
             raise
         if self.on_batch is not None:
             self.on_batch(len(events))
@@ -91,12 +93,16 @@ class ProjectionRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Wait for leadership, then follow the feed until ``stop`` is set; if leadership is
-        lost on the way (its database session ended), step down and wait for it again."""
+        lost on the way (its database session ended), step down and wait for it again.
+
+        While the database is away, read-only or full (:func:`storage_fault`), the runner
+        waits and tries again rather than end: nothing of a failed batch was committed, so
+        it resumes from its checkpoint once the database is back. Any other error ends it.
+        """
         try:
             while not stop.is_set():
-                if not await self.leadership.try_acquire():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.takeover_interval)
+                if not await self._try_lead():
+                    await _pause(stop, self.takeover_interval)
                     continue
                 self.active.set()
                 log.info("projection_runner_active", projection=self.projection.name)
@@ -106,12 +112,53 @@ class ProjectionRunner:
             self.active.clear()
             await self.leadership.release()
 
+    async def _try_lead(self) -> bool:
+        try:
+            return await self.leadership.try_acquire()
+        except Exception as error:
+            if storage_fault(error) is None:
+                raise
+            log.warning(
+                "projection_runner_waiting_for_database",
+                projection=self.projection.name,
+                error=str(error).splitlines()[0] if str(error) else repr(error),
+            )
+            return False
+
     async def _follow(self, stop: asyncio.Event) -> None:
         waiter = self.store.waiter()
+        failing = False
         while not stop.is_set():
-            if not await self.leadership.still_leading():
-                log.warning("projection_runner_lost_leadership", projection=self.projection.name)
-                return
-            if await self.run_once():
+            try:
+                if not await self.leadership.still_leading():
+                    log.warning(
+                        "projection_runner_lost_leadership", projection=self.projection.name
+                    )
+                    return
+                applied = await self.run_once()
+            except Exception as error:
+                fault = storage_fault(error)
+                if fault is None:
+                    raise
+                if not failing:  # once while the condition lasts
+                    log.warning(
+                        "projection_batch_failed",
+                        projection=self.projection.name,
+                        fault=fault.value,
+                        error=str(error).splitlines()[0] if str(error) else repr(error),
+                    )
+                failing = True
+                # Then check the leadership again: its session may have gone with the rest.
+                await _pause(stop, self.poll_interval)
                 continue
-            await waiter.wait(timeout=self.poll_interval)
+            if failing:
+                log.info("projection_batches_resumed", projection=self.projection.name)
+                failing = False
+            if not applied:
+                await waiter.wait(timeout=self.poll_interval)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less when ``stop`` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

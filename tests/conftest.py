@@ -15,6 +15,7 @@ from tests.databases import (
     postgres_server_url,
     postgres_unreachable_reason,
 )
+from tests.pgcluster import MigratedCluster, PrivateCluster, migrated_cluster
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +58,20 @@ def database_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(name)
     return url
+
+
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[MigratedCluster]:
+    """A PostgreSQL cluster of the run's own that tests may crash and restart (the shared
+    server is never stopped); started once, each test takes a fresh database on it."""
+    with migrated_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def private_postgres_url(private_postgres: MigratedCluster) -> tuple[PrivateCluster, str]:
+    """The private cluster (running) and the URL of a fresh migrated database on it."""
+    if not private_postgres.cluster.running:  # a test before this one failed while it was down
+        private_postgres.cluster.start()
+    url = asyncio.run(private_postgres.fresh())
+    return private_postgres.cluster, url

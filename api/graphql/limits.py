@@ -37,6 +37,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from api.outages import outage_of
+
 LIST_ESTIMATE = 5
 PAGE_ARGUMENTS = ("first", "last")
 
@@ -177,12 +179,19 @@ def _code_for(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
+def _as_outage(error: GraphQLError) -> GraphQLError:
+    outage = None if error.original_error is None else outage_of(error.original_error)
+    return error if outage is None else outage.graphql_error(error)
+
+
 class HideInternalErrors(MaskErrors):
-    """Every error leaves with an ``extensions.code``: unexpected ones (which may name tables
-    or paths) have their text replaced by a generic message with INTERNAL_SERVER_ERROR (the
-    full error is logged with the request id); the depth, alias and token limits get
-    LIMIT_EXCEEDED, other parse and validation errors GRAPHQL_PARSE_FAILED or
-    GRAPHQL_VALIDATION_FAILED, as GraphQL servers commonly name them."""
+    """Every error leaves with an ``extensions.code``: a storage condition gets its own
+    (DATABASE_UNAVAILABLE, DATABASE_READ_ONLY or DISK_FULL, see :mod:`api.outages`); other
+    unexpected ones (which may name tables or paths) have their text replaced by a generic
+    message with INTERNAL_SERVER_ERROR (the full error is logged with the request id); the
+    depth, alias and token limits get LIMIT_EXCEEDED, other parse and validation errors
+    GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED, as GraphQL servers commonly name
+    them."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="internal server error")
@@ -193,6 +202,8 @@ class HideInternalErrors(MaskErrors):
         return hidden
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        # The database being away, read-only or full is no secret and no bug: say which.
+        errors = [_as_outage(error) for error in errors]
         processed = super()._process_errors(errors)
         for error in processed:
             if not (error.extensions or {}).get("code"):

@@ -16,6 +16,7 @@ from api.graphql.organization import OrganizationQueries
 from api.graphql.reads import ReadQueries
 from api.graphql.subscriptions import Subscription
 from api.graphql.text import RefuseNulCharacters
+from api.outages import outage_of
 
 
 @strawberry.type(description="Scorecards, their history and the audit trail.")
@@ -36,15 +37,27 @@ log = structlog.get_logger(__name__)
 
 class Schema(strawberry.Schema):
     """Logs only the errors nobody meant: a refused role or a bad argument is the caller's
-    business (it is in the response), not an incident with a traceback."""
+    business (it is in the response), not an incident with a traceback; the database being
+    away, read-only or full is an incident, logged once per error without one."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        unexpected = [e for e in errors if is_unexpected(e)]
+        outages = {
+            id(e): outage
+            for e in errors
+            if e.original_error is not None and (outage := outage_of(e.original_error))
+        }
+        unexpected = [e for e in errors if is_unexpected(e) and id(e) not in outages]
         super().process_errors(unexpected, execution_context)
         for error in errors:
-            if error not in unexpected:
+            if id(error) in outages:
+                log.warning(
+                    "graphql_database_outage",
+                    code=outages[id(error)].code,
+                    error=next(iter(str(error.original_error).splitlines()), ""),
+                )
+            elif error not in unexpected:
                 log.info(
                     "graphql_error",
                     message=error.message,

@@ -7,6 +7,7 @@ is delivered too.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from typing import Annotated
 
@@ -20,7 +21,10 @@ from api.graphql.loaders import ScorecardKey
 from api.graphql.reads import parse_period
 from api.graphql.scorecards import Scorecard
 from api.positions import encode_position
+from api.runtime import Runtime
+from eventstore.outages import StorageFault, storage_fault
 from projections.queries.scorecard import scorecard as scorecard_query
+from projections.views import ScorecardView
 from streams import scorecard_stream
 
 MEASUREMENT_EVENTS = (
@@ -28,6 +32,23 @@ MEASUREMENT_EVENTS = (
     "scorecard.measurement_corrected",
     "scorecard.measurement_retracted",
 )
+
+
+async def current_scorecard(
+    runtime: Runtime, tenant_id: str, key: ScorecardKey
+) -> ScorecardView | None:
+    """The scorecard as it is now; while the database is away, waits for it to come back,
+    so the subscription resumes with this change rather than end in an error."""
+    while True:
+        try:
+            async with runtime.store.engine.connect() as conn:
+                return await scorecard_query(
+                    conn, tenant_id, key.scorecard_id, key.period, None, key.trend
+                )
+        except Exception as error:
+            if storage_fault(error) is not StorageFault.UNAVAILABLE:
+                raise
+        await asyncio.sleep(runtime.settings.poll_interval)
 
 
 @strawberry.type(description="A KPI's value was recorded, corrected or retracted.")
@@ -68,10 +89,7 @@ class Subscription:
             async for event in events:
                 if event.stream_id != stream:
                     continue
-                async with runtime.store.engine.connect() as conn:
-                    view = await scorecard_query(
-                        conn, context.tenant_id, scorecard_id, key.period, None, key.trend
-                    )
+                view = await current_scorecard(runtime, context.tenant_id, key)
                 if view is not None:
                     yield Scorecard(view=view)
 

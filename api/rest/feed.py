@@ -115,7 +115,7 @@ async def read_page(
                 },
             },
         },
-        **problem_responses(401, 403, 422),
+        **problem_responses(401, 403, 422, 503),
     },
 )
 async def follow_events(

@@ -25,6 +25,7 @@ from api.ingest.csvfile import MAX_BYTES as MAX_CSV_BYTES
 from api.ingest.csvfile import CsvFormatError, parse_csv
 from api.ingest.run import Report
 from api.metrics import metrics_of
+from api.outages import outage_of
 from api.rest.faults import fault_checkpoint
 from api.rest.idempotency import HEADER, REPLAYED, StoredResponse, check_key
 from api.rest.models import BatchResponse, ImportResponse, counts, import_body, result_body
@@ -170,7 +171,9 @@ async def _guarded(
             "request, with the same Idempotency-Key if it had one",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from None
-    except Exception:
+    except Exception as error:
+        if outage_of(error) is not None:
+            raise  # answered with its own problem (api.outages)
         log.exception("ingestion_failed")
         raise ProblemError(
             500, "internal", "the server failed to finish this request; retry it"
@@ -225,7 +228,7 @@ BATCH_REQUEST_BODY = {
     ),
     responses={
         207: {"description": "A result per item, in order."},
-        **problem_responses(401, 403, 409, 413, 415, 422, 503),
+        **problem_responses(401, 403, 409, 413, 415, 422, 503, 507),
     },
     openapi_extra=BATCH_REQUEST_BODY,
 )
@@ -289,7 +292,7 @@ def _batch_items(body: bytes) -> list[Any]:
     ),
     responses={
         207: {"description": "A result per row, in file order."},
-        **problem_responses(401, 403, 409, 413, 415, 422, 503),
+        **problem_responses(401, 403, 409, 413, 415, 422, 503, 507),
     },
     openapi_extra={
         "requestBody": {
