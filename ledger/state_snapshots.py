@@ -41,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -89,7 +90,7 @@ def _definition_digest() -> str:
         [cls.__name__, [[f.name, str(f.type)] for f in dataclasses.fields(cls)]] for cls in _CLASSES
     ]
     described.append(["Thresholds", sorted(Thresholds.model_fields)])
-    described.append(["parts", "head+segments/1"])
+    described.append(["parts", "head+segments/2"])
     return hashlib.sha256(orjson.dumps(described)).hexdigest()[:16]
 
 
@@ -213,19 +214,32 @@ def _lengths(keyed: PartitionedMap[Any, Any]) -> list[list[Any]]:
 
 
 def _segment(maps: Iterable[tuple[str, FrozenMap[str, MeasurementKey] | Any]]) -> bytes:
-    """Ids with their keys, one frame per (map, hash bucket)."""
+    """Ids with their keys, one frame per (map, hash bucket): columns (ids, KPIs, periods),
+    compressed (a KPI and period column repeats itself; ids share prefixes)."""
     index: list[list[str]] = []
     blobs: list[bytes] = []
     for map_name, entries in maps:
-        buckets: dict[str, list[list[Any]]] = {}
+        buckets: dict[str, tuple[list[str], list[str], list[str]]] = {}
         for measurement_id, (kpi_id, period) in entries.items():
-            buckets.setdefault(id_part(measurement_id), []).append(
-                [measurement_id, kpi_id, str(period)]
-            )
-        for bucket, rows in buckets.items():
+            ids, kpis, periods = buckets.setdefault(id_part(measurement_id), ([], [], []))
+            ids.append(measurement_id)
+            kpis.append(kpi_id)
+            periods.append(str(period))
+        for bucket, columns in buckets.items():
             index.append([map_name, bucket])
-            blobs.append(orjson.dumps(rows))
+            blobs.append(zlib.compress(orjson.dumps(columns)))
     return frame([orjson.dumps(index), *blobs])
+
+
+def _columns(blob: bytes | memoryview) -> tuple[list[str], list[str], list[str]]:
+    ids, kpis, periods = orjson.loads(zlib.decompress(blob))
+    return ids, kpis, periods
+
+
+def ids_in_segment(data: bytes) -> int:
+    """How many ids (used or retracted) a stored segment holds."""
+    _, *blobs = unframe(data)
+    return sum(len(_columns(blob)[0]) for blob in blobs)
 
 
 def _year_builder(
@@ -249,7 +263,8 @@ def _bucket_builder(
     def build() -> FrozenMap[str, MeasurementKey]:
         merged: dict[str, MeasurementKey] = {}
         for blob in blobs:  # oldest segment first: a later one only repeats an entry
-            for measurement_id, kpi_id, label in orjson.loads(blob):
+            ids, kpis, labels = _columns(blob)
+            for measurement_id, kpi_id, label in zip(ids, kpis, labels, strict=True):
                 merged[measurement_id] = (kpi_id, period(label))
         return FrozenMap(merged)
 
