@@ -52,6 +52,7 @@ from domain.partitioned import Deferred, PartitionedMap
 from domain.periods import Frequency, Period
 from domain.persistent import FrozenMap
 from domain.scorecard.state import (
+    ID_BUCKETS,
     Alignment,
     Initiative,
     Kpi,
@@ -67,7 +68,7 @@ from domain.scorecard.state import (
 from domain.scorecard.values import InitiativeStatus
 from domain.scoring import Thresholds
 from eventstore.snapshots import SnapshotParts
-from ledger.snapshot_frames import frame, unframe
+from ledger.snapshot_frames import frame, frame_at, unframe
 
 EVOLVE_VERSION = 1
 """Bump when an evolve function changes what it makes of the same events."""
@@ -90,7 +91,7 @@ def _definition_digest() -> str:
         [cls.__name__, [[f.name, str(f.type)] for f in dataclasses.fields(cls)]] for cls in _CLASSES
     ]
     described.append(["Thresholds", sorted(Thresholds.model_fields)])
-    described.append(["parts", "head+segments/2"])
+    described.append(["parts", "head+segments/3"])
     return hashlib.sha256(orjson.dumps(described)).hexdigest()[:16]
 
 
@@ -135,16 +136,12 @@ class ScorecardSnapshots:
         measurements: dict[str, Deferred[MeasurementKey, Measurement]] = {}
         for (name, length), blob in zip(raw["measurement_parts"], year_blobs, strict=True):
             measurements[name] = Deferred(length, _year_builder(blob, period), bytes(blob))
-        slices: dict[str, dict[str, list[memoryview]]] = {m: {} for m in _ID_MAPS}
-        for data in segments:
-            index, *blobs = unframe(data)
-            for (map_name, bucket), blob in zip(orjson.loads(index), blobs, strict=True):
-                slices[map_name].setdefault(bucket, []).append(blob)
+        stored = tuple(segments)
         id_maps = {
             m: PartitionedMap.of_parts(
                 id_part,
                 {
-                    bucket: Deferred(length, _bucket_builder(slices[m].get(bucket, []), period))
+                    bucket: Deferred(length, _bucket_builder(stored, _frame_of(m, bucket), period))
                     for bucket, length in raw[f"{m}_parts"]
                 },
                 journaled=True,
@@ -214,21 +211,26 @@ def _lengths(keyed: PartitionedMap[Any, Any]) -> list[list[Any]]:
 
 
 def _segment(maps: Iterable[tuple[str, FrozenMap[str, MeasurementKey] | Any]]) -> bytes:
-    """Ids with their keys, one frame per (map, hash bucket): columns (ids, KPIs, periods),
-    compressed (a KPI and period column repeats itself; ids share prefixes)."""
-    index: list[list[str]] = []
+    """Ids with their keys: one frame per (map, hash bucket) in a fixed order (empty when
+    the bucket got none), each the columns (ids, KPIs, periods) compressed (a KPI and
+    period column repeats itself; ids share prefixes)."""
     blobs: list[bytes] = []
-    for map_name, entries in maps:
-        buckets: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    for _, entries in maps:
+        buckets: list[tuple[list[str], list[str], list[str]]] = [
+            ([], [], []) for _ in range(ID_BUCKETS)
+        ]
         for measurement_id, (kpi_id, period) in entries.items():
-            ids, kpis, periods = buckets.setdefault(id_part(measurement_id), ([], [], []))
+            ids, kpis, periods = buckets[int(id_part(measurement_id))]
             ids.append(measurement_id)
             kpis.append(kpi_id)
             periods.append(str(period))
-        for bucket, columns in buckets.items():
-            index.append([map_name, bucket])
-            blobs.append(zlib.compress(orjson.dumps(columns)))
-    return frame([orjson.dumps(index), *blobs])
+        blobs.extend(zlib.compress(orjson.dumps(columns)) if columns[0] else b""
+                     for columns in buckets)  # fmt: skip
+    return frame(blobs)
+
+
+def _frame_of(map_name: str, bucket: str) -> int:
+    return _ID_MAPS.index(map_name) * ID_BUCKETS + int(bucket)
 
 
 def _columns(blob: bytes | memoryview) -> tuple[list[str], list[str], list[str]]:
@@ -238,8 +240,7 @@ def _columns(blob: bytes | memoryview) -> tuple[list[str], list[str], list[str]]
 
 def ids_in_segment(data: bytes) -> int:
     """How many ids (used or retracted) a stored segment holds."""
-    _, *blobs = unframe(data)
-    return sum(len(_columns(blob)[0]) for blob in blobs)
+    return sum(len(_columns(blob)[0]) for blob in unframe(data) if blob)
 
 
 def _year_builder(
@@ -258,14 +259,18 @@ def _measurements_of(rows: list[list[Any]], period: _Periods) -> Iterable[tuple[
 
 
 def _bucket_builder(
-    blobs: list[memoryview], period: _Periods
+    segments: tuple[bytes, ...], index: int, period: _Periods
 ) -> Callable[[], FrozenMap[str, MeasurementKey]]:
     def build() -> FrozenMap[str, MeasurementKey]:
         merged: dict[str, MeasurementKey] = {}
-        for blob in blobs:  # oldest segment first: a later one only repeats an entry
+        for segment in segments:  # oldest first: a later one only repeats an entry
+            blob = frame_at(segment, index)
+            if not blob:
+                continue
             ids, kpis, labels = _columns(blob)
-            for measurement_id, kpi_id, label in zip(ids, kpis, labels, strict=True):
-                merged[measurement_id] = (kpi_id, period(label))
+            parsed = {label: period(label) for label in set(labels)}
+            keys = zip(kpis, map(parsed.__getitem__, labels), strict=True)
+            merged.update(zip(ids, keys, strict=True))
         return FrozenMap(merged)
 
     return build
