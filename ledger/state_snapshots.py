@@ -21,19 +21,28 @@ state. So a snapshot is written in two pieces, and read back lazily:
   since the head was read is stored again as the bytes it was read from; a restored state
   parses a year when a command first reaches it (:mod:`domain.partitioned`).
 - the ids used and retracted go to **segments**: each snapshot appends one segment holding
-  only the ids added since the previous snapshot (the maps' journals), split by the ids'
-  hash buckets. The store hands back every segment covering the head; a restored state
-  builds a bucket from its slices of every segment when a command first asks about an id in
-  it (one bucket of 64 for a new measurement).
+  only the ids added since the previous snapshot (the maps' journals), one compressed frame
+  per hash bucket (64) in a fixed order. The store hands back every segment covering the
+  head; a restored state builds a bucket from that bucket's frame of each segment when a
+  command first asks about an id in it (one bucket for a new measurement).
 
-So a cold command parses the structure, one year and one bucket, and a snapshot write
-encodes the structure, the years that changed and the new ids. What is left that grows with
-history is reading the segments' bytes (about 14 bytes an id). We chose this over
-enforcing unique ids with claims in the database (a unique index consulted by the append):
-that would keep the ids out of the state, but every invariant the domain checks, every test
-of the decider and the state's equality with a fold of its events rest on the state holding
-them, and a retraction by id would need the database's answer before the decider could run.
-Measurements in streams of their own would have split the aggregate and its hash chain.
+So a cold command parses the structure, one year and one bucket (a 64th of the ids), and a
+snapshot write encodes the structure, the years that changed and the new ids. What still
+grows with history: reading the segments' bytes (about 10 bytes an id) and the one bucket a
+command builds (measured: a restore and a first command 0.4 ms at 1,000 ids, 1.1 ms at
+20,000, in process). Designs we did not take:
+
+- unique ids claimed in the database by the append (a unique index) instead of held in the
+  state: it would keep the ids out of the snapshot, but the invariants the domain checks,
+  the decider's tests and the state's equality with a fold of its events all rest on the
+  state holding them; a retraction by id would need the database's answer before the
+  decider could run, and a reused id would surface as a failed append to map back to a
+  command of the batch.
+- parts read from the database only when a command reaches them: the cold load would read
+  even less, but a state would then be incomplete until an await the decider cannot make,
+  so the executor would have to predict what each command needs.
+- measurements in streams of their own per KPI: it splits the aggregate (an invariant such
+  as "no change to a closed period" spans them) and its hash chain.
 """
 
 from __future__ import annotations
