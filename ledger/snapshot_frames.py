@@ -31,3 +31,11 @@ def unframe(data: bytes) -> list[memoryview]:
     if offset != len(data):
         raise ValueError("framed data has trailing bytes")
     return blobs
+
+
+def frame_at(data: bytes, index: int) -> memoryview:
+    """Blob ``index`` of what :func:`frame` joined, without slicing the others."""
+    (count,) = _COUNT.unpack_from(data)
+    lengths = struct.unpack_from(f"<{count}I", data, _COUNT.size)
+    offset = _COUNT.size * (count + 1) + sum(lengths[:index])
+    return memoryview(data)[offset : offset + lengths[index]]

@@ -5,7 +5,6 @@ reaches."""
 import contextlib
 from typing import Any
 
-import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +14,7 @@ from domain.scorecard import commands as c
 from domain.scorecard import events as e
 from domain.scorecard import scorecard_decider
 from domain.scorecard.state import ScorecardState
-from ledger.snapshot_frames import unframe
-from ledger.state_snapshots import scorecard_snapshots
+from ledger.state_snapshots import ids_in_segment, scorecard_snapshots
 from tests.unit.scorecard_history import CREATED, SC, P, kpi, objective
 from tests.unit.test_fold_properties import scorecard_commands
 
@@ -100,11 +98,6 @@ def _measurement(n: int, period: str = "2026-01") -> e.MeasurementRecorded:
     )  # fmt: skip
 
 
-def _segment_ids(segment: bytes) -> int:
-    _, *blobs = unframe(segment)
-    return sum(len(orjson.loads(blob)) for blob in blobs)
-
-
 def test_a_segment_holds_only_the_ids_added_since_the_snapshot_before():
     state = scorecard_decider.fold([*CREATED, objective("o1"), kpi("k1")])
     sizes = []
@@ -113,7 +106,7 @@ def test_a_segment_holds_only_the_ids_added_since_the_snapshot_before():
                    for n in range(50)]  # fmt: skip
         state = scorecard_decider.fold(history, state)
         parts = scorecard_snapshots.snapshot(state)
-        sizes.append(_segment_ids(parts.segment))
+        sizes.append(ids_in_segment(parts.segment))
         state = parts.settled
     assert sizes == [50, 50, 50] and len(state.measurement_ids) == 150
 

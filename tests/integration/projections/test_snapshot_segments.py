@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
 import pytest
 import sqlalchemy as sa
 
@@ -20,8 +19,7 @@ from eventstore.factory import open_store
 from eventstore.sql import SqlEventStore
 from eventstore.tables import aggregate_snapshot_segments as segments
 from ledger import Ledger
-from ledger.snapshot_frames import unframe
-from ledger.state_snapshots import scorecard_snapshots
+from ledger.state_snapshots import ids_in_segment, scorecard_snapshots
 from streams import scorecard_stream
 from streams.codec import codec
 from tests.integration.projections.support import SC, Scenario, build_small_scorecard, measure
@@ -55,11 +53,6 @@ async def _segments(s: Scenario) -> list[Any]:
         return list((await conn.execute(query.order_by(segments.c.version))).all())
 
 
-def _ids_in(data: bytes) -> int:
-    _, *blobs = unframe(data)
-    return sum(len(orjson.loads(blob)) for blob in blobs)
-
-
 def _meta(s: Scenario) -> Metadata:
     return Metadata(actor="alice", recorded_at=s.clock.tick())
 
@@ -69,11 +62,13 @@ async def test_each_segment_holds_only_the_ids_added_since_the_snapshot_before(s
     rows = await _segments(s)
     assert len(rows) >= 5
     assert [r.after_version for r in rows[1:]] == [r.version for r in rows[:-1]]
-    assert all(_ids_in(r.data) <= EVERY for r in rows[1:])
+    assert all(ids_in_segment(r.data) <= EVERY for r in rows[1:])
     expected, _ = await _folded_from_the_start(s.store)
     written = len(expected.measurement_ids) + len(expected.retracted)
-    assert sum(_ids_in(r.data) for r in rows) <= written  # (the newest events: no snapshot yet)
-    assert sum(_ids_in(r.data) for r in rows) > written - EVERY
+    assert (
+        sum(ids_in_segment(r.data) for r in rows) <= written
+    )  # (the newest events: no snapshot yet)
+    assert sum(ids_in_segment(r.data) for r in rows) > written - EVERY
 
 
 async def test_a_cold_load_with_a_segment_missing_folds_from_the_start_and_writes_one_whole(s):
@@ -90,7 +85,7 @@ async def test_a_cold_load_with_a_segment_missing_folds_from_the_start_and_write
     assert result.state == expected
     rows = await _segments(s)
     assert [r.after_version for r in rows] == [0]  # the older ones, now redundant, are gone
-    assert _ids_in(rows[0].data) == len(expected.measurement_ids) - 1  # all but its own
+    assert ids_in_segment(rows[0].data) == len(expected.measurement_ids) - 1  # all but its own
 
 
 async def test_a_segment_beyond_its_head_is_ignored(s):
