@@ -30,6 +30,8 @@ from tests.e2e.processes import start_scoreledger
 PROGRAMS = ("pg_dump", "pg_restore", "sqlite3")
 HEREDOC = re.compile(r"^cat > (\S+) <<'(\w+)'$")
 TOKEN = re.compile(r"\bsl_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\b")
+# A file a command writes (its name as a block gives it): kept in the test's directory.
+OUTPUT_FILE = re.compile(r"[\w-]+\.(json|jsonl|csv|dump|db)")
 
 
 def section_blocks(readme: str, heading: str, language: str = "bash") -> list[str]:
@@ -160,7 +162,9 @@ class Shell:
         env = {"SCORELEDGER_DATABASE_URL": self.database_url}
         # Files the block wrote are where its commands run: the test's directory.
         arguments = [
-            str(self.directory / word) if (self.directory / word).is_file() else word
+            str(self.directory / word)
+            if (self.directory / word).is_file() or OUTPUT_FILE.fullmatch(word)
+            else word
             for word in arguments
         ]
         result = await asyncio.to_thread(CliRunner().invoke, cli, arguments, env=env)

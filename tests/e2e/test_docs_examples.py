@@ -96,6 +96,13 @@ async def test_every_example_of_the_guides_runs_on_the_demo(
             pushed = [data for data in examples.results if "measurementRecorded" in data]
             assert pushed[0]["measurementRecorded"]["value"] == 4.2
 
+    auditor = Shell(api.http, sqlite_url, tmp_path / "auditor")
+    auditor.directory.mkdir()
+    for block in fenced(guide("auditor.md"), "bash"):
+        await auditor.run(block)
+    assert (auditor.directory / "digest.json").stat().st_size > 0
+    assert (auditor.directory / "audit.jsonl").stat().st_size > 0
+
     integrator = Shell(api.http, sqlite_url, tmp_path / "integrator")
     integrator.directory.mkdir()
     for block in fenced(guide("integrator.md"), "bash"):
