@@ -6,14 +6,13 @@ Which events a feed reader may take, and why no event is ever skipped, is argued
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
@@ -168,19 +167,6 @@ def to_libpq_url(url: str) -> str:
 _as_recorded = tuple.__new__
 
 
-async def _json_codec(connection: Any) -> None:
-    """json values: text in (the store binds canonical JSON it already serialised), parsed
-    objects out."""
-    await connection.set_type_codec(
-        "json", encoder=str, decoder=orjson.loads, schema="pg_catalog", format="text"
-    )
-
-
-async def _keep_session(connection: Any) -> None:
-    """The driver pool's connections only ever run the store's own statements, in
-    transactions that always end; there is no session state to reset on release."""
-
-
 class PostgresEventStore(SqlEventStore):
     """The production backend.
 
@@ -197,27 +183,20 @@ class PostgresEventStore(SqlEventStore):
         engine: AsyncEngine,
         *,
         upcasters: UpcasterRegistry | None = None,
-        pool_size: int = 10,
     ) -> None:
         super().__init__(engine, upcasters=upcasters)
         self._dsn = to_libpq_url(engine.url.render_as_string(hide_password=False))
         self._hub = PostgresHub(self._dsn)
-        self._pool_size = pool_size
-        self._pool: asyncpg.Pool | None = None
-        self._pool_lock = asyncio.Lock()
 
-    async def _driver_pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            async with self._pool_lock:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(
-                        self._dsn,
-                        min_size=1,
-                        max_size=self._pool_size,
-                        reset=_keep_session,
-                        init=_json_codec,
-                    )
-        return self._pool
+    @contextlib.asynccontextmanager
+    async def _driver(self) -> AsyncIterator[Any]:
+        """The asyncpg connection of one of the engine's pooled connections, in AUTOCOMMIT
+        mode so SQLAlchemy wraps nothing around the store's statements (they are single
+        statements, or run in the driver transaction the store opens itself). One pool for
+        the whole process: the engine's json codec already decodes through orjson."""
+        async with self.engine.connect() as plain:
+            conn = await plain.execution_options(isolation_level="AUTOCOMMIT")
+            yield (await conn.get_raw_connection()).driver_connection
 
     async def _append_once(
         self,
@@ -226,8 +205,7 @@ class PostgresEventStore(SqlEventStore):
         inline: Sequence[InlineHandler],
     ) -> AppendResult:
         if not inline:
-            pool = await self._driver_pool()
-            async with pool.acquire() as driver:
+            async with self._driver() as driver:
                 if remember is None and len(request.events) <= _ROWS_PER_INSERT:
                     return await self._append_single_statement(driver, request)
                 return await self._append_on(driver, request, remember)
@@ -305,8 +283,7 @@ class PostgresEventStore(SqlEventStore):
     ) -> list[RecordedEvent]:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        pool = await self._driver_pool()
-        async with pool.acquire() as driver:
+        async with self._driver() as driver:
             if tenant_id is None:
                 rows = await driver.fetch(_FEED_SQL, after.transaction_id, after.position, limit)
             else:
@@ -326,8 +303,7 @@ class PostgresEventStore(SqlEventStore):
         as_of_time: datetime | None = None,
     ) -> list[RecordedEvent]:
         check_aware(as_of_time)
-        pool = await self._driver_pool()
-        async with pool.acquire() as driver:
+        async with self._driver() as driver:
             rows = await driver.fetch(
                 _STREAM_SQL,
                 tenant_id,
@@ -346,7 +322,6 @@ class PostgresEventStore(SqlEventStore):
         return cls(
             create_postgres_engine(url, pool_size=pool_size),
             upcasters=upcasters,
-            pool_size=pool_size,
         )
 
     @property
@@ -370,8 +345,7 @@ class PostgresEventStore(SqlEventStore):
         await conn.execute(sa.text("LOCK TABLE events IN SHARE MODE"))
 
     async def head(self, tenant_id: str | None = None) -> FeedPosition:
-        pool = await self._driver_pool()
-        async with pool.acquire() as driver:
+        async with self._driver() as driver:
             if tenant_id is None:
                 row = await driver.fetchrow(_HEAD_SQL)
             else:
@@ -381,8 +355,7 @@ class PostgresEventStore(SqlEventStore):
     async def feed_lag(self, after: FeedPosition) -> FeedLag:
         """Committed events after ``after``, and how many of them (and behind which backend's
         open append) readers do not get yet."""
-        pool = await self._driver_pool()
-        async with pool.acquire() as driver:
+        async with self._driver() as driver:
             count, oldest, held, pid, seconds = await driver.fetchrow(
                 FEED_LAG_SQL, after.transaction_id, after.position
             )
@@ -396,7 +369,4 @@ class PostgresEventStore(SqlEventStore):
 
     async def close(self) -> None:
         await self._hub.close()
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
         await super().close()
