@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from eventstore.digests import LedgerDigest
 from eventstore.envelope import (
     AppendResult,
     FeedPosition,
@@ -16,8 +17,9 @@ from eventstore.envelope import (
     RecordedEvent,
     StreamInfo,
 )
+from eventstore.lag import FeedLag
 from eventstore.snapshots import Snapshot, SnapshotSegment
-from eventstore.verification import VerificationReport
+from eventstore.verification import LedgerLeaf, VerificationReport
 from eventstore.versions import ExpectedVersion
 
 InlineHandler = Callable[[AsyncConnection, Sequence[RecordedEvent]], Awaitable[None]]
@@ -33,7 +35,23 @@ class Waiter(Protocol):
 
 
 class EventStore(Protocol):
-    """Append-only, tenant-scoped event storage with a gap-safe global feed."""
+    """Append-only, tenant-scoped event storage with a gap-safe global feed.
+
+    The store lives in a SQL database that projections share: they keep their tables and
+    checkpoints there and write them in the same transaction (``write_engine``), read them
+    through ``engine``; ``lock_appends`` and ``read_committed`` let a projection switch
+    generations with no append in between.
+    """
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """Connections for reading (the store's and the projections' tables)."""
+        ...
+
+    @property
+    def write_engine(self) -> AsyncEngine:
+        """Connections for writing (on SQLite the single writer)."""
+        ...
 
     async def append(
         self,
@@ -76,6 +94,21 @@ class EventStore(Protocol):
 
     async def head(self, tenant_id: str | None = None) -> FeedPosition: ...
 
+    async def feed_lag(self, after: FeedPosition) -> FeedLag:
+        """Committed events after ``after``, and how many of them readers do not get yet."""
+        ...
+
+    async def lock_appends(self, conn: AsyncConnection) -> None:
+        """Within ``conn``'s write transaction, wait for appends in flight and keep new ones
+        out until it ends."""
+        ...
+
+    async def read_committed(
+        self, conn: AsyncConnection, after: FeedPosition, *, limit: int = 1000
+    ) -> list[RecordedEvent]:
+        """The feed on ``conn`` after :meth:`lock_appends`, when every append has committed."""
+        ...
+
     async def read_snapshot(
         self, tenant_id: str, stream_id: str, shape: str
     ) -> Snapshot | None: ...
@@ -89,7 +122,19 @@ class EventStore(Protocol):
         segment: SnapshotSegment | None = None,
     ) -> None: ...
 
-    async def verify(self, tenant_id: str, stream_id: str | None = None) -> VerificationReport: ...
+    def export(self, tenant_id: str, stream_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Stored rows as JSON-safe dicts in feed order, exactly as hashed."""
+        ...
+
+    async def verify(
+        self,
+        tenant_id: str,
+        stream_id: str | None = None,
+        *,
+        ledger: Sequence[LedgerLeaf] = (),
+        digest: LedgerDigest | None = None,
+        public_key: str | None = None,
+    ) -> VerificationReport: ...
 
     def waiter(self) -> Waiter: ...
 

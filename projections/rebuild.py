@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventstore import START, FeedPosition
-from eventstore.sql import SqlEventStore
+from eventstore.store import EventStore
 from projections import checkpoints
 from projections.leadership import leadership_for
 from projections.projection import Projection, live_generation
@@ -50,7 +50,7 @@ async def _delete_generations(
 
 
 async def rebuild(
-    store: SqlEventStore,
+    store: EventStore,
     projection: Projection,
     *,
     batch_size: int = 1000,
@@ -84,7 +84,7 @@ class RebuildInProgress(Exception):
 
 
 async def _rebuild(
-    store: SqlEventStore,
+    store: EventStore,
     projection: Projection,
     batch_size: int,
     progress: Progress | None,
@@ -123,7 +123,7 @@ async def _rebuild(
     return RebuildReport(name, generation, done, position)
 
 
-async def generation_rows(store: SqlEventStore, projection: Projection) -> dict[str, int]:
+async def generation_rows(store: EventStore, projection: Projection) -> dict[str, int]:
     """Rows per table in the live generation (for status and tests)."""
     counts: dict[str, int] = {}
     async with store.engine.connect() as conn:

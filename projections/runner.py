@@ -10,7 +10,7 @@ import structlog
 
 from eventstore import FeedPosition
 from eventstore.outages import storage_fault
-from eventstore.sql import SqlEventStore
+from eventstore.store import EventStore
 from projections import checkpoints, failures
 from projections.leadership import Leadership, leadership_for
 from projections.projection import Projection, live_generation
@@ -29,7 +29,7 @@ class ProjectionRunner:
 
     def __init__(
         self,
-        store: SqlEventStore,
+        store: EventStore,
         projection: Projection,
         *,
         batch_size: int = 500,

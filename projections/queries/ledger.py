@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from eventstore import LedgerLeaf, VerificationReport
 from eventstore.audit_export import audit_lines
 from eventstore.digests import DigestSigner, LedgerDigest
-from eventstore.sql import SqlEventStore
+from eventstore.store import EventStore
 from projections.ledger import LedgerProjection, parse_frontier
 from projections.projection import live_generation_subquery
 from projections.tables import ledger_digests, ledger_heads, ledger_leaves
@@ -55,7 +55,7 @@ async def ledger_head(engine: AsyncEngine, tenant_id: str) -> tuple[int, bytes]:
 
 
 async def issue_digest(
-    store: SqlEventStore, tenant_id: str, signer: DigestSigner, now: datetime | None = None
+    store: EventStore, tenant_id: str, signer: DigestSigner, now: datetime | None = None
 ) -> LedgerDigest:
     """Sign the accumulator's current root for ``tenant_id``, keep the digest, return it."""
     size, root = await ledger_head(store.engine, tenant_id)
@@ -120,14 +120,14 @@ async def tenants_behind_their_digest(engine: AsyncEngine) -> list[str]:
 
 
 async def verify_tenant(
-    store: SqlEventStore,
+    store: EventStore,
     tenant_id: str,
     *,
     stream_id: str | None = None,
     digest: LedgerDigest | None = None,
     public_key: str | None = None,
 ) -> VerificationReport:
-    """:meth:`SqlEventStore.verify` with the accumulator's leaves to name what differs."""
+    """:meth:`EventStore.verify` with the accumulator's leaves to name what differs."""
     leaves = await ledger_leaves_of(store.engine, tenant_id)
     return await store.verify(
         tenant_id, stream_id, ledger=leaves, digest=digest, public_key=public_key
@@ -135,7 +135,7 @@ async def verify_tenant(
 
 
 async def export_audit(
-    store: SqlEventStore,
+    store: EventStore,
     tenant_id: str,
     signer: DigestSigner | None,
     *,

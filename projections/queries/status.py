@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from eventstore.sql import SqlEventStore
+from eventstore.store import EventStore
 from projections import checkpoints, failures
 from projections.leadership import holder
 from projections.projection import Projection, live_generation
@@ -12,7 +12,7 @@ from projections.views import ProjectionStatus
 
 
 async def projection_status(
-    store: SqlEventStore,
+    store: EventStore,
     inline: tuple[Projection, ...],
     asynchronous: tuple[Projection, ...],
 ) -> list[ProjectionStatus]:
