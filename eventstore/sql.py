@@ -8,15 +8,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from eventstore import snapshot_rows
 from eventstore.append import (
     AppendRequest,
-    Row,
     UniqueViolation,
-    idempotency_row,
     request_fingerprint,
 )
 from eventstore.digests import LedgerDigest
@@ -175,31 +172,8 @@ class SqlEventStore:
         inline: Sequence[InlineHandler],
     ) -> AppendResult:
         """One transaction: read the tail, check, insert, remember the key, run handlers.
-        Unique-constraint failures are raised as UniqueViolation."""
-        async with self.write_engine.begin() as conn:
-            try:
-                query = request.tail_query()
-                tail = None
-                if query is not None:
-                    params = {"tenant_id": query[0], "stream_id": query[1]}
-                    tail = (await conn.execute(_TAIL, params)).first()
-                rows = request.plan_after(tail)
-                returned = await self._insert(conn, rows)
-                result, recorded = request.recorded(rows, returned)
-                if remember is not None:
-                    await conn.execute(
-                        idempotency_keys.insert(),
-                        idempotency_row(request.tenant_id, *remember, result),
-                    )
-            except IntegrityError as exc:
-                raise UniqueViolation.classify(str(exc.orig)) from exc
-            # A handler's own errors pass through unchanged (and roll the append back).
-            for handler in inline:
-                await handler(conn, recorded)
-        return result
-
-    async def _insert(self, conn: AsyncConnection, rows: list[Row]) -> list[tuple[int, int]]:
-        """Insert rows; return (position, transaction id) per row, in row order."""
+        Unique-constraint failures are raised as UniqueViolation. Each backend has its own,
+        on its driver."""
         raise NotImplementedError
 
     def _committed(self) -> None:
@@ -252,25 +226,7 @@ class SqlEventStore:
     ) -> list[RecordedEvent]:
         """Events of one stream in version order, optionally bounded by version, by global
         position (within one stream position order is version order) or by recorded time."""
-        check_aware(as_of_time)
-        query = (
-            sa.select(*_COLUMNS)
-            .where(
-                events.c.tenant_id == tenant_id,
-                events.c.stream_id == stream_id,
-                events.c.version >= from_version,
-            )
-            .order_by(events.c.version)
-        )
-        if to_version is not None:
-            query = query.where(events.c.version <= to_version)
-        if as_of_position is not None:
-            query = query.where(events.c.global_position <= as_of_position)
-        if as_of_time is not None:
-            query = query.where(events.c.recorded_at <= as_of_time)
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [self._to_recorded(row) for row in rows]
+        raise NotImplementedError
 
     async def read_feed(
         self,
@@ -284,12 +240,7 @@ class SqlEventStore:
         Every event is delivered exactly once to a reader that always passes the feed
         position of the last event it received, even when transactions commit out of order.
         """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        query = self._feed_query(after, tenant_id, limit)
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [self._to_recorded(row) for row in rows]
+        raise NotImplementedError
 
     def _feed_query(self, after: FeedPosition, tenant_id: str | None, limit: int) -> sa.Select[Any]:
         raise NotImplementedError

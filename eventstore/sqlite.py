@@ -7,7 +7,6 @@ import functools
 import inspect
 import sqlite3
 import uuid
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -132,8 +131,11 @@ def _driver_thread_available() -> bool:
     return inspect.iscoroutinefunction(execute) and isinstance(conn, property)
 
 
-DIRECT = _driver_thread_available()
-"""False on an aiosqlite without those internals: the store then keeps to SQLAlchemy."""
+if not _driver_thread_available():  # pragma: no cover - a release outside pyproject's range
+    raise ImportError(
+        "this aiosqlite lacks Connection._execute/_conn, which the SQLite event store runs "
+        "on; install a version within the range pyproject.toml names"
+    )
 
 
 async def _on_driver_thread(driver: aiosqlite.Connection, fn: Callable[..., _T], *args: Any) -> _T:
@@ -141,8 +143,11 @@ async def _on_driver_thread(driver: aiosqlite.Connection, fn: Callable[..., _T],
 
     aiosqlite has no public API for this. Its private ``Connection._execute`` queues a call
     for the connection's thread and ``Connection._conn`` is the sqlite3 connection (the
-    aiosqlite dialect of SQLAlchemy reaches into the same internals); :data:`DIRECT` checks
-    that both exist before the store uses this.
+    aiosqlite dialect of SQLAlchemy reaches into the same internals); the module checks
+    that both exist when it is imported. Measured against the same statements through
+    SQLAlchemy's aiosqlite connection (2,000 single-event appends and 200 stream reads,
+    same process): 1,669-2,010 appends/s against 468-542, 2,012-2,098 stream reads/s
+    against 476-783. Every SQLite read and append goes this one way.
     """
     execute: Callable[..., Awaitable[_T]] = driver._execute
     try:
@@ -318,13 +323,6 @@ class SqliteEventStore(SqlEventStore):
         super().__init__(engine, write_engine=write_engine, upcasters=upcasters)
         self._hub = LocalHub()
         self._stamp = _timestamp_text(write_engine.dialect)
-        if not DIRECT:
-            warnings.warn(
-                "aiosqlite lacks Connection._execute/_conn: the SQLite event store runs "
-                "every statement through SQLAlchemy (correct, much slower)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
 
     @classmethod
     def from_url(cls, url: str, *, upcasters: UpcasterRegistry | None = None) -> SqliteEventStore:
@@ -337,8 +335,6 @@ class SqliteEventStore(SqlEventStore):
         remember: tuple[str, str] | None,
         inline: Sequence[InlineHandler],
     ) -> AppendResult:
-        if not DIRECT:
-            return await super()._append_once(request, remember, inline)
         if not inline:
             # The write engine's single connection, so appends stay serialised; the whole
             # transaction is one function on its thread.
@@ -374,8 +370,6 @@ class SqliteEventStore(SqlEventStore):
         tenant_id: str | None = None,
         limit: int = 1000,
     ) -> list[RecordedEvent]:
-        if not DIRECT:
-            return await super().read_feed(after, tenant_id=tenant_id, limit=limit)
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
         if tenant_id is None:
@@ -393,15 +387,6 @@ class SqliteEventStore(SqlEventStore):
         as_of_time: datetime | None = None,
     ) -> list[RecordedEvent]:
         check_aware(as_of_time)
-        if not DIRECT:
-            return await super().read_stream(
-                tenant_id,
-                stream_id,
-                from_version=from_version,
-                to_version=to_version,
-                as_of_position=as_of_position,
-                as_of_time=as_of_time,
-            )
         sql = _SELECT + "WHERE tenant_id = ? AND stream_id = ? AND version >= ?"
         params: list[Any] = [tenant_id, stream_id, from_version]
         if to_version is not None:
@@ -414,16 +399,6 @@ class SqliteEventStore(SqlEventStore):
             sql += " AND recorded_at <= ?"
             params.append(self._stamp(as_of_time))
         return await self._read(sql + " ORDER BY version", params)
-
-    async def _insert(self, conn: AsyncConnection, rows: list[Row]) -> list[tuple[int, int]]:
-        statement = events.insert().returning(
-            events.c.global_position, sort_by_parameter_order=True
-        )
-        params = [
-            {**dict(zip(INSERT_COLUMNS, row, strict=True)), "transaction_id": 0} for row in rows
-        ]
-        result = await conn.execute(statement, params[0] if len(params) == 1 else params)
-        return [(r.global_position, 0) for r in result]
 
     def _committed(self) -> None:
         self._hub.notify()
