@@ -40,6 +40,7 @@ from api.runtime import Runtime
 from domain.periods import Period
 from eventstore import NO_STREAM, Metadata, NewEvent
 from eventstore.factory import open_store
+from eventstore.horizon import TAKE_APPEND_LOCK
 from eventstore.postgres import PostgresEventStore
 from projections import async_projections
 from tests.e2e.conftest import (
@@ -225,9 +226,11 @@ async def test_a_postgres_restart_fails_requests_only_while_it_is_down_and_loses
                 "value": 91.0,
             }
 
-            # Acknowledged, committed, and held out of the feed until the restart.
+            # Acknowledged, committed, and held out of the feed until the restart: by what
+            # looks to readers like an append still in flight (the append lock, then an id).
             holder = await asyncpg.connect(url)
             await holder.execute("BEGIN")
+            await holder.execute(f"SELECT {TAKE_APPEND_LOCK}")
             await holder.fetchval("SELECT pg_current_xact_id()")
             held = [await _record(api, period, 92) for period in ("2026-02", "2026-03")]
             assert runtime.fanout.position < decode_position(held[0])
