@@ -17,6 +17,7 @@ import orjson
 from eventstore.envelope import AppendResult, Metadata, NewEvent, RecordedEvent
 from eventstore.errors import ConcurrencyError
 from eventstore.hashing import GENESIS, canonical_json
+from eventstore.jcs import jcs
 from eventstore.versions import ANY, NO_STREAM, ExpectedVersion
 
 
@@ -138,15 +139,16 @@ class AppendRequest:
             meta = new.metadata or self.metadata
             cached = metadata_json.get(id(meta))
             if cached is None:
-                meta_bytes = canonical_json(meta.to_dict())
-                cached = metadata_json[id(meta)] = (meta_bytes, meta_bytes.decode())
+                meta_dict = meta.to_dict()
+                stored_meta = canonical_json(meta_dict).decode()
+                cached = metadata_json[id(meta)] = (jcs(meta_dict), stored_meta)
             kind = type_json.get(new.event_type)
             if kind is None:
                 kind = type_json[new.event_type] = dumps(new.event_type)
             data_json = dumps(new.data, option=sorted_keys)
             payload = b"".join(
                 (
-                    b'{"data":', data_json, b',"id":"', str(new.event_id).encode(),
+                    b'{"data":', jcs(new.data), b',"id":"', str(new.event_id).encode(),
                     b'","metadata":', cached[0], b',"schema_version":',
                     str(new.schema_version).encode(), tail, kind, b',"version":',
                     str(version).encode(), b"}",

@@ -1,10 +1,9 @@
 """RFC 8785 (JSON Canonicalization Scheme) bytes of what the ledger signs and hashes.
 
 The ledger's leaves and its signed digests are JCS bytes, so any verifier in any language
-with a JCS implementation recomputes them exactly. The per-stream hash chain keeps its own
-documented form (sorted-key compact JSON, see :mod:`eventstore.hashing`), which the append
-path assembles without re-serialising an event; a leaf commits to the chain hash, so a
-leaf covers the event's content through it.
+with a JCS implementation recomputes them exactly, as it does the per-stream hash chain
+(:mod:`eventstore.hashing`); a leaf commits to the chain hash, so a leaf covers the event's
+content through it.
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-import rfc8785
 
+from eventstore.jcs import jcs as fast_jcs
 from eventstore.merkle import leaf_hash
 
 _SAFE = 2**53 - 1
@@ -24,7 +23,7 @@ FORMAT_VERSION = 1
 
 def jcs(value: Any) -> bytes:
     """The RFC 8785 canonical bytes of a JSON value (integers beyond 2**53 are refused)."""
-    return rfc8785.dumps(value)
+    return fast_jcs(value)
 
 
 def leaf_bytes(

@@ -1,4 +1,10 @@
-"""Canonical bytes of an event and the per-stream hash chain."""
+"""Canonical bytes of an event and the per-stream hash chain.
+
+The chain hashes each event's envelope in RFC 8785 form (:mod:`eventstore.jcs`), so a
+verifier in any language with a JCS implementation recomputes it. Data and metadata are
+stored as sorted-key orjson text (``canonical_json``), which reads back to the same values
+(``66.0`` stays a float; JCS would write it ``66``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import hashlib
 from typing import Any
 
 import orjson
+
+from eventstore.jcs import jcs
 
 GENESIS = ""
 
@@ -21,8 +29,8 @@ def canonical_bytes(
     data: dict[str, Any],
     metadata: dict[str, Any],
 ) -> bytes:
-    """The bytes the chain hashes: sorted-key compact JSON of the stored envelope."""
-    return orjson.dumps(
+    """The bytes the chain hashes: the RFC 8785 form of the stored envelope."""
+    return jcs(
         {
             "tenant": tenant_id,
             "stream": stream_id,
@@ -32,13 +40,12 @@ def canonical_bytes(
             "schema_version": schema_version,
             "data": data,
             "metadata": metadata,
-        },
-        option=orjson.OPT_SORT_KEYS,
+        }
     )
 
 
 def canonical_json(value: Any) -> bytes:
-    """Sorted-key compact JSON: the form data and metadata are hashed (and stored) in."""
+    """Sorted-key compact JSON: the form data and metadata are stored in."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
