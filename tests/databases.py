@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import shutil
+import threading
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,13 +52,27 @@ def postgres_unreachable_reason() -> str | None:
     return None
 
 
+SPARES = 2
+"""Databases created ahead of the tests that will take them."""
+
+
 @dataclass
 class PostgresDatabases:
-    """A migrated template database per run; each test gets a copy of it."""
+    """A migrated template database per run; each test gets a copy of it.
+
+    Copying the template and dropping a used copy cost the server a few hundred
+    milliseconds of file copying and syncing each; a worker thread does both beside the
+    tests, keeping :data:`SPARES` copies ready and dropping used ones, so a test waits for
+    neither (unless it outruns the worker)."""
 
     server_url: str
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     created: list[str] = field(default_factory=list)
+    _worker: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="test-databases")
+    )
+    _spares: collections.deque[Future[str]] = field(default_factory=collections.deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def template(self) -> str:
@@ -66,34 +83,52 @@ class PostgresDatabases:
         self.created.append(self.template)
         upgrade(_with_database(self.server_url, self.template))
 
+    def _new_name(self) -> str:
+        name = f"scoreledger_test_{self.run_id}_{uuid.uuid4().hex[:8]}"
+        with self._lock:
+            self.created.append(name)
+        return name
+
+    def _copy(self) -> str:
+        """Runs on the worker thread: one more copy of the template."""
+        name = self._new_name()
+        statement = f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY'
+        asyncio.run(_admin(self.server_url, statement))
+        return name
+
+    def _drop_now(self, name: str) -> None:
+        """Runs on the worker thread (or at the end): drop one database."""
+        asyncio.run(_admin(self.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     async def fresh(self) -> str:
         """A new database copied from the migrated template; returns its URL."""
-        name = f"scoreledger_test_{self.run_id}_{uuid.uuid4().hex[:8]}"
-        await _admin(
-            self.server_url,
-            f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY',
-        )
-        self.created.append(name)
+        while len(self._spares) < SPARES + 1:
+            self._spares.append(self._worker.submit(self._copy))
+        name = await asyncio.wrap_future(self._spares.popleft())
         return _with_database(self.server_url, name)
 
     async def empty(self) -> str:
         """A new database with no tables (for migration tests)."""
-        name = f"scoreledger_test_{self.run_id}_{uuid.uuid4().hex[:8]}"
+        name = self._new_name()
         await _admin(self.server_url, f'CREATE DATABASE "{name}"')
-        self.created.append(name)
         return _with_database(self.server_url, name)
 
     async def drop(self, url: str) -> None:
+        """Drop a database a test is done with (on the worker thread, without waiting)."""
         name = url.rpartition("/")[2]
-        await _admin(self.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if name in self.created:
+        with self._lock:
+            if name not in self.created:
+                return
             self.created.remove(name)
+        self._worker.submit(self._drop_now, name)
 
     def drop_all(self) -> None:
-        statements = [f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in reversed(self.created)]
+        self._worker.shutdown(wait=True)
+        with self._lock:
+            names, self.created = list(reversed(self.created)), []
+        statements = [f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names]
         if statements:
             asyncio.run(_admin(self.server_url, *statements))
-        self.created.clear()
 
 
 @dataclass
