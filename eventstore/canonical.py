@@ -8,22 +8,13 @@ content through it.
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
-from eventstore.jcs import jcs as fast_jcs
+from eventstore.jcs import jcs
 from eventstore.merkle import leaf_hash
 
-_SAFE = 2**53 - 1
+__all__ = ["FORMAT_VERSION", "event_leaf", "jcs", "leaf_bytes"]
 
 FORMAT_VERSION = 1
 """Version of the ledger's formats: leaf bytes, digest bytes and the audit export."""
-
-
-def jcs(value: Any) -> bytes:
-    """The RFC 8785 canonical bytes of a JSON value (integers beyond 2**53 are refused)."""
-    return fast_jcs(value)
 
 
 def leaf_bytes(
@@ -39,13 +30,7 @@ def leaf_bytes(
     """What one event contributes to its tenant's Merkle log: its identity, its place in the
     feed (the columns feed and as-of reads filter and order on) and its chain hash (which
     covers its type, schema version, data and metadata, and the stream before it)."""
-    # The RFC 8785 form, built by orjson: for an object of ASCII keys whose values are
-    # strings and safe integers, sorted-key orjson output is byte for byte JCS (same key
-    # order, same string escapes, integers as digits); a test holds it to rfc8785's.
-    for number in (version, transaction_id, position):
-        if not -_SAFE <= number <= _SAFE:
-            raise ValueError(f"{number} is beyond the integers RFC 8785 represents exactly")
-    return orjson.dumps(
+    return jcs(
         {
             "tenant": tenant_id,
             "stream": stream_id,
@@ -54,8 +39,7 @@ def leaf_bytes(
             "transaction": transaction_id,
             "position": position,
             "hash": chain_hash,
-        },
-        option=orjson.OPT_SORT_KEYS,
+        }
     )
 
 

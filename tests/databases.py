@@ -97,7 +97,7 @@ class PostgresDatabases:
         return name
 
     def _drop_now(self, name: str) -> None:
-        """Runs on the worker thread (or at the end): drop one database."""
+        """Runs on the worker thread: drop one database."""
         asyncio.run(_admin(self.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     async def fresh(self) -> str:
