@@ -53,6 +53,7 @@ from tests.e2e.conftest import (
     scorecard_gid,
 )
 from tests.e2e.rest import current_measurements, item
+from tests.e2e.subscribing import next_payload, subscribe
 from tests.pgcluster import PrivateCluster
 
 pytestmark = pytest.mark.postgres
@@ -87,23 +88,8 @@ async def live_server(url: str) -> AsyncIterator[tuple[int, Api]]:
         sock.close()
 
 
-async def _subscribe(port: int, token: str, query: str, variables: dict[str, Any]) -> Any:
-    ws = await websockets.connect(
-        f"ws://127.0.0.1:{port}/graphql",
-        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
-    )
-    init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-    await ws.send(json.dumps(init))
-    assert json.loads(await ws.recv())["type"] == "connection_ack"
-    payload = {"query": query, "variables": variables}
-    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-    return ws
-
-
 async def _next(ws: Any) -> dict[str, Any]:
-    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=MESSAGE_TIMEOUT))
-    assert message["type"] == "next", message
-    data: dict[str, Any] = message["payload"]["data"]
+    data: dict[str, Any] = (await next_payload(ws, MESSAGE_TIMEOUT))["data"]
     return data
 
 
@@ -205,13 +191,13 @@ async def test_a_postgres_restart_fails_requests_only_while_it_is_down_and_loses
         runtime = api.runtime
         built = await build_small_scorecard(api)
         await fanout_past(api, built["position"])
-        values = await _subscribe(
+        values = await subscribe(
             port,
             api.token(Role.ADMIN),
             "subscription($id: ID!) { measurementRecorded(kpiId: $id) { period value } }",
             {"id": kpi_gid("ops", "availability")},
         )
-        card = await _subscribe(
+        card = await subscribe(
             port,
             api.token(Role.VIEWER),
             'subscription($id: ID!) { scorecardChanged(id: $id, period: "2026-07") '
