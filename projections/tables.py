@@ -58,10 +58,22 @@ def _current_index(name: str, *columns: str) -> sa.Index:
     return sa.Index(name, *columns, postgresql_where=_CURRENT, sqlite_where=_CURRENT)
 
 
+_CURRENT_KEYS = {
+    # A correction or retraction ends one measurement's current version, found by its full
+    # key: on (kpi_id) alone the lookup read every current row of the KPI (the planner, with
+    # no statistics yet on a growing table, took the scorecard's period index and read all
+    # 4,800 current rows of a 40-KPI scorecard: 1.4 ms an end, 0.15 ms by the full key). It
+    # leads with the scorecard, so it also serves the scorecard's current rows (the index
+    # on (scorecard_id) alone it replaces).
+    "rm_measurements": ("scorecard_id", "kpi_id", "measurement_id"),
+}
+
+
 def _versioned_indexes(name: str) -> list[sa.Index]:
     key, parent = _KEYS[name]
-    indexes = [_current_index(f"ix_{name}_current_key", "tenant_id", "generation", key)]
-    if parent != key:
+    current_key = _CURRENT_KEYS.get(name, (key,))
+    indexes = [_current_index(f"ix_{name}_current_key", "tenant_id", "generation", *current_key)]
+    if parent != key and parent not in current_key:
         indexes.append(
             _current_index(f"ix_{name}_current_parent", "tenant_id", "generation", parent)
         )
