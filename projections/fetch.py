@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -31,36 +30,23 @@ class _Row(asyncpg.Record):  # type: ignore[misc]
             raise AttributeError(name) from None
 
 
-_Compiled = tuple[sa.Select[Any], str, tuple[str, ...], dict[str, Any], tuple[str, ...]]
+_Compiled = tuple[sa.Select[Any], str, tuple[str, ...], dict[str, Any]]
 _compiled: dict[tuple[int, str], _Compiled] = {}
 
 
 def _compile(
     statement: sa.Select[Any], dialect: Dialect
-) -> tuple[str, tuple[str, ...], dict[str, Any], tuple[str, ...]]:
-    """The statement's SQL text, its positional parameters, their defaults and the names of
-    the binds rendered into the text at execution (``literal_execute``: the moments)."""
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The statement's SQL text, the names of its positional parameters and their defaults.
+    Every value, as-of moments included, is a parameter of the driver's prepared statement."""
     key = (id(statement), dialect.name)
     found = _compiled.get(key)
     if found is None or found[0] is not statement:
         compiled = statement.compile(dialect=dialect)
-        # Binds rendered into the text at execution (literal_execute) take no position.
-        literal = {name for name, bind in compiled.binds.items() if bind.literal_execute}
-        names = tuple(name for name in compiled.positiontup or () if name not in literal)
-        found = (statement, compiled.string, names, dict(compiled.params), tuple(sorted(literal)))
+        names = tuple(compiled.positiontup or ())
+        found = (statement, compiled.string, names, dict(compiled.params))
         _compiled[key] = found
-    return found[1], found[2], found[3], found[4]
-
-
-def _literal(moment: Any) -> str:
-    """A moment (a ``literal_execute`` bind) as PostgreSQL literal text."""
-    if isinstance(moment, int) and not isinstance(moment, bool):
-        return str(moment)
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None:
-            raise ValueError(f"as-of time {moment.isoformat()} needs a time zone")
-        return f"'{moment.isoformat()}'::timestamptz"
-    raise TypeError(f"unsupported as-of moment {moment!r}")
+    return found[1], found[2], found[3]
 
 
 def _observed(conn: AsyncConnection) -> bool:
@@ -99,9 +85,7 @@ async def fetch_all(
     if conn.dialect.name != "postgresql" or _observed(conn):
         result: Sequence[Any] = (await conn.execute(statement, dict(params))).all()
         return result
-    sql, names, defaults, literal = _compile(statement, conn.dialect)
-    for name in literal:
-        sql = sql.replace(f"__[POSTCOMPILE_{name}]", _literal(params[name]))
+    sql, names, defaults = _compile(statement, conn.dialect)
     driver = (await conn.get_raw_connection()).driver_connection
     args = [params[name] if name in params else defaults[name] for name in names]
     assert driver is not None
