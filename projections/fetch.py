@@ -165,3 +165,57 @@ async def fetch_together(
     combined, floats = _combined(tuple(statements))
     (row,) = await fetch_all(conn, combined, params)
     return [_decoded(value, names) for value, names in zip(row, floats, strict=True)]
+
+
+_Write = tuple[sa.Insert | sa.Update, str, tuple[str, ...], dict[str, Any], tuple[Any, ...]]
+_writes: dict[int, _Write] = {}
+
+
+def _compile_write(statement: sa.Insert | sa.Update, dialect: Dialect) -> _Write:
+    """The statement's SQL text, its positional parameters, their defaults and each one's
+    bind processor (the driver gets what SQLAlchemy would have sent)."""
+    found = _writes.get(id(statement))
+    if found is None or found[0] is not statement:
+        compiled = statement.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ())
+        processors = tuple(compiled.binds[name].type.bind_processor(dialect) for name in names)
+        found = (statement, compiled.string, names, dict(compiled.params), processors)
+        _writes[id(statement)] = found
+    return found
+
+
+async def execute_write(
+    conn: AsyncConnection,
+    statement: sa.Insert | sa.Update,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> None:
+    """Run a write statement built once (cached by the caller), with one set of ``params``
+    or many (an executemany).
+
+    Inside a transaction already open on the PostgreSQL driver (the append's, for the inline
+    read models; or SQLAlchemy's once it has begun), the compiled text runs on the driver
+    itself: SQLAlchemy's per-execution work (cache key, parameter processing, the greenlet
+    hop) was about a third of a warm command's client CPU (0.2 of 0.65 ms for the read
+    model's one INSERT). Anywhere else, and on connections observed for diagnostics,
+    SQLAlchemy runs it: outside a transaction a driver statement would escape the one
+    SQLAlchemy is about to begin.
+    """
+    if conn.dialect.name == "postgresql" and not _observed(conn):
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        if driver.is_in_transaction():
+            _, sql, names, defaults, processors = _compile_write(statement, conn.dialect)
+
+            def args(given: Mapping[str, Any]) -> list[Any]:
+                values = [given[n] if n in given else defaults[n] for n in names]
+                return [v if p is None else p(v) for v, p in zip(values, processors, strict=True)]
+
+            if isinstance(params, Mapping):
+                await driver.execute(sql, *args(params))
+            else:
+                await driver.executemany(sql, [args(one) for one in params])
+            return
+    if isinstance(params, Mapping):
+        await conn.execute(statement, dict(params))
+    else:
+        await conn.execute(statement, [dict(one) for one in params])

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from eventstore import RecordedEvent
+from projections.fetch import execute_write
 from projections.tables import SYSTEM_COLUMNS
 
 LIVE = 0
@@ -152,16 +153,38 @@ async def _insert_rows(
 ) -> None:
     """Insert ``rows`` (all with the same columns, of one generation): on PostgreSQL, more
     than one in a single INSERT from arrays, one per column (SQLAlchemy would otherwise
-    prepare the parameters row by row for an executemany, most of a batch's read-model CPU);
-    elsewhere, a single row, and tables with JSON columns (whose lists would read as array
-    dimensions), as an executemany."""
-    if len(rows) < 2 or conn.dialect.name != "postgresql" or _has_json(table):
+    prepare the parameters row by row for an executemany, most of a batch's read-model CPU),
+    and one through a statement cached per shape, both run by :func:`execute_write`;
+    elsewhere, and tables with JSON columns (whose lists would read as array dimensions),
+    as SQLAlchemy's executemany."""
+    if conn.dialect.name != "postgresql" or _has_json(table):
         await conn.execute(*_insert(table, rows, live))
         return
     taken_from_live = live is not None and rows[0]["generation"] == LIVE
     names = tuple(name for name in rows[0] if not (taken_from_live and name == "generation"))
+    if len(rows) == 1:
+        (row,) = rows
+        one = _insert_one(table, names, live if taken_from_live else None)
+        await execute_write(conn, one, {f"p_{name}": row[name] for name in names})
+        return
     statement = _insert_from_arrays(table, names, live if taken_from_live else None)
-    await conn.execute(statement, {f"a_{name}": [row[name] for row in rows] for name in names})
+    await execute_write(
+        conn, statement, {f"a_{name}": [row[name] for row in rows] for name in names}
+    )
+
+
+@functools.cache
+def _insert_one(
+    table: sa.Table, names: tuple[str, ...], live: sa.ColumnElement[int] | None
+) -> sa.Insert:
+    """The INSERT of one row of these columns (cached per shape, for the driver path), the
+    generation from the live one's subquery when ``live`` is given."""
+    values: dict[str, Any] = {
+        name: sa.bindparam(f"p_{name}", type_=table.c[name].type) for name in names
+    }
+    if live is not None:
+        values["generation"] = live
+    return table.insert().values(values)
 
 
 @functools.cache
@@ -279,7 +302,7 @@ class Writer:
             params.update({f"v_{name}": value for name, value in ended(change, **extra).items()})
             groups.setdefault((table, tuple(key), tuple(extra)), []).append(params)
         for (table, key_names, extra_names), rows in groups.items():
-            await self.conn.execute(_close_many(table, key_names, extra_names, live), rows)
+            await execute_write(self.conn, _close_many(table, key_names, extra_names, live), rows)
         new, self._new = self._new, []
         self._open.clear()
         by_table: dict[sa.Table, list[dict[str, Any]]] = {}
