@@ -81,11 +81,20 @@ class Ledger:
     """
 
     def __init__(
-        self, store: EventStore, *, max_attempts: int = 5, snapshot_every: int = 500
+        self,
+        store: EventStore,
+        *,
+        max_attempts: int = 5,
+        snapshot_every: int = 500,
+        compact_segments: int = 16,
     ) -> None:
         self.store = store
         self.executor = CommandExecutor(
-            store, max_attempts=max_attempts, cache_size=256, snapshot_every=snapshot_every
+            store,
+            max_attempts=max_attempts,
+            cache_size=256,
+            snapshot_every=snapshot_every,
+            compact_segments=compact_segments,
         )
         self.inline = (Inline(ReadModelProjection()),)
 

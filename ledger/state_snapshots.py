@@ -124,11 +124,16 @@ class ScorecardSnapshots:
 
     # -- what the executor stores ---------------------------------------------------------
 
-    def snapshot(self, state: ScorecardState) -> SnapshotParts[ScorecardState]:
+    def snapshot(
+        self, state: ScorecardState, *, whole: bool = False
+    ) -> SnapshotParts[ScorecardState]:
         """The head, the segment of ids added since the state was restored (or settled),
-        and the state settled: journals emptied, changed years remembered as stored."""
+        or with ``whole`` of every id (each bucket then one frame, built once here so that
+        cold loads read one frame a bucket instead of one per snapshot), and the state
+        settled: journals emptied, changed years remembered as stored."""
         years, stored = self._years(state.measurements)
-        segment = _segment((name, getattr(state, name).journal) for name in _ID_MAPS)
+        maps = [getattr(state, name) for name in _ID_MAPS]
+        segment = _whole_segment(maps) if whole else _segment(ids.journal.items() for ids in maps)
         settled = dataclasses.replace(
             state,
             measurements=state.measurements.settled(stored),
@@ -150,7 +155,7 @@ class ScorecardSnapshots:
             m: PartitionedMap.of_parts(
                 id_part,
                 {
-                    bucket: Deferred(length, _bucket_builder(stored, _frame_of(m, bucket), period))
+                    bucket: _deferred_bucket(length, stored, _frame_of(m, bucket), period)
                     for bucket, length in raw[f"{m}_parts"]
                 },
                 journaled=True,
@@ -164,7 +169,7 @@ class ScorecardSnapshots:
     def encode(self, state: ScorecardState) -> bytes:
         """The whole state: its head and one segment holding every id."""
         years, _ = self._years(state.measurements)
-        segment = _segment((name, getattr(state, name)) for name in _ID_MAPS)
+        segment = _whole_segment([getattr(state, name) for name in _ID_MAPS])
         return frame([self._head(state, years), segment])
 
     def decode(self, data: bytes) -> ScorecardState:
@@ -219,23 +224,72 @@ def _lengths(keyed: PartitionedMap[Any, Any]) -> list[list[Any]]:
     ]
 
 
-def _segment(maps: Iterable[tuple[str, FrozenMap[str, MeasurementKey] | Any]]) -> bytes:
+def _segment(maps: Iterable[Iterable[tuple[str, MeasurementKey]]]) -> bytes:
     """Ids with their keys: one frame per (map, hash bucket) in a fixed order (empty when
     the bucket got none), each the columns (ids, KPIs, periods) compressed (a KPI and
     period column repeats itself; ids share prefixes)."""
     blobs: list[bytes] = []
-    for _, entries in maps:
-        buckets: list[tuple[list[str], list[str], list[str]]] = [
-            ([], [], []) for _ in range(ID_BUCKETS)
-        ]
-        for measurement_id, (kpi_id, period) in entries.items():
-            ids, kpis, periods = buckets[int(id_part(measurement_id))]
-            ids.append(measurement_id)
-            kpis.append(kpi_id)
-            periods.append(str(period))
-        blobs.extend(zlib.compress(orjson.dumps(columns)) if columns[0] else b""
-                     for columns in buckets)  # fmt: skip
+    for entries in maps:
+        buckets: list[list[tuple[str, MeasurementKey]]] = [[] for _ in range(ID_BUCKETS)]
+        for entry in entries:
+            buckets[int(id_part(entry[0]))].append(entry)
+        blobs.extend(_bucket_blob(bucket) for bucket in buckets)
     return frame(blobs)
+
+
+def _whole_segment(maps: Sequence[PartitionedMap[str, MeasurementKey]]) -> bytes:
+    """Every id of the maps, as :func:`_segment` lays them out. A bucket restored and not
+    changed since is merged from its stored frames without being built (columns joined,
+    compressed once); only the buckets built since are encoded from their entries."""
+    blobs: list[bytes] = []
+    for ids in maps:
+        for bucket in range(ID_BUCKETS):
+            part = ids.parts.get(str(bucket))
+            if part is None:
+                blobs.append(b"")
+            elif isinstance(part, Deferred) and isinstance(part.source, _Frames):
+                blobs.append(part.source.merged())
+            else:
+                built = part.value() if isinstance(part, Deferred) else part
+                blobs.append(_bucket_blob(built.items()))
+    return frame(blobs)
+
+
+def _bucket_blob(entries: Iterable[tuple[str, MeasurementKey]]) -> bytes:
+    ids: list[str] = []
+    kpis: list[str] = []
+    periods: list[str] = []
+    for measurement_id, (kpi_id, period) in entries:
+        ids.append(measurement_id)
+        kpis.append(kpi_id)
+        periods.append(str(period))
+    return zlib.compress(orjson.dumps([ids, kpis, periods])) if ids else b""
+
+
+class _Frames:
+    """A bucket's stored frames, oldest first (the source of a restored id bucket)."""
+
+    __slots__ = ("frames",)
+
+    def __init__(self, frames: tuple[memoryview, ...]) -> None:
+        self.frames = frames
+
+    def merged(self) -> bytes:
+        """The bucket as one frame: the same ids, keys and order."""
+        if len(self.frames) == 1:
+            return bytes(self.frames[0])
+        columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+        for blob in self.frames:
+            for column, values in zip(columns, _columns(blob), strict=True):
+                column.extend(values)
+        return zlib.compress(orjson.dumps(columns))
+
+
+def _deferred_bucket(
+    length: int, segments: tuple[bytes, ...], index: int, period: _Periods
+) -> Deferred[str, MeasurementKey]:
+    frames = tuple(blob for blob in (frame_at(s, index) for s in segments) if blob)
+    return Deferred(length, _bucket_builder(frames, period), _Frames(frames))
 
 
 def _frame_of(map_name: str, bucket: str) -> int:
@@ -268,14 +322,11 @@ def _measurements_of(rows: list[list[Any]], period: _Periods) -> Iterable[tuple[
 
 
 def _bucket_builder(
-    segments: tuple[bytes, ...], index: int, period: _Periods
+    frames: tuple[memoryview, ...], period: _Periods
 ) -> Callable[[], FrozenMap[str, MeasurementKey]]:
     def build() -> FrozenMap[str, MeasurementKey]:
         merged: dict[str, MeasurementKey] = {}
-        for segment in segments:  # oldest first: a later one only repeats an entry
-            blob = frame_at(segment, index)
-            if not blob:
-                continue
+        for blob in frames:  # oldest first: a later one only repeats an entry
             ids, kpis, labels = _columns(blob)
             parsed = {label: period(label) for label in set(labels)}
             keys = zip(kpis, map(parsed.__getitem__, labels), strict=True)

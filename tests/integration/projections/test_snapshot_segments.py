@@ -122,3 +122,54 @@ async def test_an_id_used_before_a_restart_is_refused_after_it_with_the_same_cod
     with pytest.raises(DomainError) as twice:
         await again.execute(s.tenant_id, retract, _meta(s))
     assert twice.value.code == "measurement.already_retracted"
+
+
+async def test_every_few_snapshots_one_whole_segment_replaces_the_others(s):
+    s.ledger = Ledger(s.store, snapshot_every=EVERY, compact_segments=3)
+    seen: list[list[Any]] = []
+    for start in range(0, 80, EVERY):
+        await _record(s, EVERY, start)
+        seen.append(await _segments(s))
+    assert max(len(rows) for rows in seen) <= 3
+    assert any(len(rows) == 1 for rows in seen[3:])  # a whole one was written after a while
+    rows = seen[-1]
+    assert rows[0].after_version == 0
+    assert [r.after_version for r in rows[1:]] == [r.version for r in rows[:-1]]
+    expected, version = await _folded_from_the_start(s.store)
+    written = len(expected.measurement_ids) + len(expected.retracted)
+    held = sum(ids_in_segment(r.data) for r in rows)
+    assert written - EVERY < held <= written  # each id once (the newest: no snapshot yet)
+    cold = Ledger(s.store, snapshot_every=EVERY, compact_segments=3)
+    stream = scorecard_stream(SC)
+    restored = await cold.executor.load(
+        s.tenant_id, stream, scorecard_decider, codec, snapshots=scorecard_snapshots
+    )
+    assert restored == (expected, version)
+    assert cold.executor.events_folded < EVERY
+    with pytest.raises(DomainError) as refused:
+        await cold.execute(
+            s.tenant_id, measure("x-1", "avail", "2030-01", 1.0), _meta(s)
+        )  # an id used before the first whole segment
+    assert refused.value.code == "measurement.already_exists"
+
+
+async def test_a_whole_segment_from_a_restored_state_keeps_the_buckets_it_never_built(s):
+    s.ledger = Ledger(s.store, snapshot_every=EVERY, compact_segments=4)
+    await _record(s, 3 * EVERY)  # three segments stored beside the head
+    # A restarted process: its state's id buckets are the stored frames until a command
+    # needs one; its next snapshots reach the fourth segment and write one whole.
+    s.ledger = Ledger(s.store, snapshot_every=EVERY, compact_segments=4)
+    await _record(s, 2 * EVERY, start=3 * EVERY)
+    rows = await _segments(s)
+    assert rows[0].after_version == 0 and len(rows) <= 2
+    expected, version = await _folded_from_the_start(s.store)
+    cold = Ledger(s.store, snapshot_every=EVERY)
+    restored = await cold.executor.load(
+        s.tenant_id, scorecard_stream(SC), scorecard_decider, codec, snapshots=scorecard_snapshots
+    )
+    assert restored == (expected, version)
+    assert cold.executor.events_folded < EVERY
+    for n in (0, EVERY, 3 * EVERY + 1):  # ids of every stretch are still known
+        with pytest.raises(DomainError) as refused:
+            await cold.execute(s.tenant_id, measure(f"x-{n}", "avail", "2031-01", 1.0), _meta(s))
+        assert refused.value.code == "measurement.already_exists"
