@@ -61,6 +61,32 @@ class Deferred(Generic[K, V]):
             self._value, self._build = self._build(), None
         return self._value
 
+    def adding(self, key: K, value: V) -> Deferred[K, V]:
+        """This part, still unbuilt, with ``key`` (absent from it) bound to ``value``: built,
+        it is this part's entries with the added ones after them. Its source is none (the
+        stored form no longer holds all of it)."""
+        origin, added = self, FrozenMap[K, V]()
+        if isinstance(self.source, _Added):
+            origin, added = self.source.origin, self.source.entries
+        source = _Added(origin, added.set(key, value))
+        return Deferred(self.length + 1, source.build, source)
+
+
+class _Added(Generic[K, V]):
+    """The source of a deferred part with entries added on top of an unbuilt one (which
+    builds once, however many parts were made from it)."""
+
+    __slots__ = ("entries", "origin")
+
+    def __init__(self, origin: Deferred[K, V], entries: FrozenMap[K, V]) -> None:
+        self.origin = origin
+        self.entries = entries
+
+    def build(self) -> FrozenMap[K, V]:
+        merged = dict(self.origin.value().items())
+        merged.update(self.entries.items())
+        return FrozenMap(merged)
+
 
 Part = FrozenMap[K, V] | Deferred[K, V]
 
@@ -153,6 +179,21 @@ class PartitionedMap(Mapping[K, V]):
         parts[name] = part.set(key, value)
         journal = None if self._journal is None else self._journal.set(key, value)
         return self._with(parts, length, journal)
+
+    def add(self, key: K, value: V) -> PartitionedMap[K, V]:
+        """A map like this one with ``key`` bound to ``value``, for a key the caller knows is
+        absent (an id the domain never reuses). A part restored and not built yet stays
+        unbuilt, the entry waiting beside it: folding the events after a snapshot would
+        otherwise build every part they touch (a fold of a few hundred events built nearly
+        every id bucket of a restored scorecard, 1.4 ms each at 100,000 ids)."""
+        name = self._part_of(key)
+        found = self._parts.get(name)
+        if not isinstance(found, Deferred) or found.built:
+            return self.set(key, value)
+        parts = dict(self._parts)
+        parts[name] = found.adding(key, value)
+        journal = None if self._journal is None else self._journal.set(key, value)
+        return self._with(parts, self._len + 1, journal)
 
     def delete(self, key: K) -> PartitionedMap[K, V]:
         """A map like this one without ``key`` (the same map when it is absent)."""

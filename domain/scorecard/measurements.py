@@ -154,7 +154,7 @@ def _put(
     return replace(
         state,
         measurements=state.measurements.set(key, item),
-        measurement_ids=state.measurement_ids.set(ev.measurement_id, key),
+        measurement_ids=state.measurement_ids.add(ev.measurement_id, key),  # never reused
     )
 
 
@@ -163,7 +163,7 @@ def _retracted(state: ScorecardState, ev: e.MeasurementRetracted) -> ScorecardSt
     return replace(
         state,
         measurements=state.measurements.delete(key),
-        retracted=state.retracted.set(ev.measurement_id, key),
+        retracted=state.retracted.add(ev.measurement_id, key),  # retracted once
     )
 
 

@@ -136,3 +136,30 @@ def test_a_restored_state_decodes_only_the_year_and_the_id_bucket_a_command_reac
         assert error.code == "measurement.already_exists"
     else:
         raise AssertionError("a used id was accepted")
+
+
+def test_folding_after_a_restore_adds_ids_without_building_their_buckets():
+    history = [*CREATED, objective("o1"), kpi("k1")]
+    history += [_measurement(n, f"{2000 + n // 12}-{n % 12 + 1:02d}") for n in range(300)]
+    parts = scorecard_snapshots.snapshot(scorecard_decider.fold(history))
+    restored = scorecard_snapshots.restore(parts.head, [parts.segment])
+    tail = [_measurement(1000 + n, f"2030-{n % 12 + 1:02d}") for n in range(120)]
+    folded = scorecard_decider.fold(tail, restored)
+    ids = folded.measurement_ids
+    assert not any(isinstance(p, Deferred) and p.built for p in ids.parts.values())
+    assert len(ids) == 420
+    expected = scorecard_decider.fold([*history, *tail])
+    assert folded == expected
+    # stored again, incrementally and whole, it restores to the same state
+    again = scorecard_snapshots.snapshot(scorecard_decider.fold(tail, restored))
+    assert scorecard_snapshots.restore(again.head, [parts.segment, again.segment]) == expected
+    whole = scorecard_snapshots.snapshot(scorecard_decider.fold(tail, restored), whole=True)
+    assert scorecard_snapshots.restore(whole.head, [whole.segment]) == expected
+    reused = c.RecordMeasurement(scorecard_id=SC, measurement_id="m1005", kpi_id="k1",
+                                 period=P("2031-03"), value=1.0)  # fmt: skip
+    try:
+        scorecard_decider.decide(reused, scorecard_decider.fold(tail, restored))
+    except DomainError as error:
+        assert error.code == "measurement.already_exists"
+    else:
+        raise AssertionError("an id added after the restore was accepted again")
