@@ -83,9 +83,10 @@ class _Added(Generic[K, V]):
         self.entries = entries
 
     def build(self) -> FrozenMap[K, V]:
-        merged = dict(self.origin.value().items())
-        merged.update(self.entries.items())
-        return FrozenMap(merged)
+        built = self.origin.value()  # shared with every part made from it
+        for key, value in self.entries.items():  # a few: the events since a snapshot
+            built = built.set(key, value)
+        return built
 
 
 Part = FrozenMap[K, V] | Deferred[K, V]

@@ -52,6 +52,12 @@ class FrozenMap(Mapping[K, V]):
         self._gone = frozenset()
         self._len = len(self._base)
 
+    @classmethod
+    def adopting(cls, items: dict[K, V]) -> FrozenMap[K, V]:
+        """A map of ``items``, which it takes over instead of copying: the caller never
+        touches that dict again."""
+        return cls._of(items, {}, frozenset(), len(items))
+
     @staticmethod
     def _of(base: dict[K, V], over: dict[K, V], gone: frozenset[K], length: int) -> FrozenMap[K, V]:
         made: FrozenMap[K, V] = FrozenMap.__new__(FrozenMap)

@@ -335,7 +335,7 @@ def _bucket_builder(
             parsed = {label: period(label) for label in set(labels)}
             keys = zip(kpis, map(parsed.__getitem__, labels), strict=True)
             merged.update(zip(ids, keys, strict=True))
-        return FrozenMap(merged)
+        return FrozenMap.adopting(merged)
 
     return build
 
