@@ -32,9 +32,12 @@ would pile up one per snapshot (200 at 100,000 events; building a bucket from a 
 each took 3 ms, profiled), so every 16th snapshot writes its segment whole (see
 :mod:`eventstore.executor`): a bucket restored and untouched since is merged from its
 stored frames without being built, so that costs 73 ms at 100,000 ids (380 ms building
-every bucket), once per 8,000 events. What still grows with history: reading the segments'
-bytes (about 5 bytes an id once whole) and the one bucket a command builds (a 64th of the
-ids). Designs we did not take:
+every bucket), once per 8,000 events. Folding the events since the snapshot adds their
+ids without building the buckets they fall in (ids are never reused:
+``PartitionedMap.add``), so a tail of a few hundred events does not build every bucket; a
+bucket is built when a command asks about an id in it. What still grows with history:
+reading the segments' bytes (about 5 bytes an id once whole) and each bucket a command
+builds (a 64th of the ids, once per bucket after a restart). Designs we did not take:
 
 - unique ids claimed in the database by the append (a unique index) instead of held in the
   state: it would keep the ids out of the snapshot, but the invariants the domain checks,
