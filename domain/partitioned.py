@@ -63,8 +63,8 @@ class Deferred(Generic[K, V]):
 
     def adding(self, key: K, value: V) -> Deferred[K, V]:
         """This part, still unbuilt, with ``key`` (absent from it) bound to ``value``: built,
-        it is this part's entries with the added ones after them. Its source is none (the
-        stored form no longer holds all of it)."""
+        it is this part's entries with the added ones after them. Its source is the
+        :class:`_Added` record, not the stored form, which no longer holds all of it."""
         origin, added = self, FrozenMap[K, V]()
         if isinstance(self.source, _Added):
             origin, added = self.source.origin, self.source.entries

@@ -161,8 +161,9 @@ class CommandExecutor:
                 if found is not None:
                     state = snapshots.restore(found.data, found.segments)
                     loaded = _Loaded(
-                        state, found.version, found.last, found.version, None, len(found.segments)
-                    )
+                        state, found.version, found.last, found.version,
+                        segments=len(found.segments),
+                    )  # fmt: skip
         recorded = await self.store.read_stream(
             tenant_id, stream_id, from_version=loaded.version + 1
         )

@@ -30,23 +30,25 @@ class _Row(asyncpg.Record):  # type: ignore[misc]
             raise AttributeError(name) from None
 
 
-_Compiled = tuple[sa.Select[Any], str, tuple[str, ...], dict[str, Any]]
+_Compiled = tuple[sa.Executable, str, tuple[str, ...], dict[str, Any], tuple[Any, ...]]
 _compiled: dict[tuple[int, str], _Compiled] = {}
 
 
 def _compile(
-    statement: sa.Select[Any], dialect: Dialect
-) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """The statement's SQL text, the names of its positional parameters and their defaults.
-    Every value, as-of moments included, is a parameter of the driver's prepared statement."""
+    statement: sa.Select[Any] | sa.Insert | sa.Update, dialect: Dialect
+) -> tuple[str, tuple[str, ...], dict[str, Any], tuple[Any, ...]]:
+    """The statement's SQL text, the names of its positional parameters, their defaults and
+    each one's bind processor (what SQLAlchemy would apply before sending the value). Every
+    value, as-of moments included, is a parameter of the driver's prepared statement."""
     key = (id(statement), dialect.name)
     found = _compiled.get(key)
     if found is None or found[0] is not statement:
         compiled = statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
-        found = (statement, compiled.string, names, dict(compiled.params))
+        processors = tuple(compiled.binds[name].type.bind_processor(dialect) for name in names)
+        found = (statement, compiled.string, names, dict(compiled.params), processors)
         _compiled[key] = found
-    return found[1], found[2], found[3]
+    return found[1], found[2], found[3], found[4]
 
 
 def _observed(conn: AsyncConnection) -> bool:
@@ -85,7 +87,7 @@ async def fetch_all(
     if conn.dialect.name != "postgresql" or _observed(conn):
         result: Sequence[Any] = (await conn.execute(statement, dict(params))).all()
         return result
-    sql, names, defaults = _compile(statement, conn.dialect)
+    sql, names, defaults, _ = _compile(statement, conn.dialect)
     driver = (await conn.get_raw_connection()).driver_connection
     args = [params[name] if name in params else defaults[name] for name in names]
     assert driver is not None
@@ -167,23 +169,6 @@ async def fetch_together(
     return [_decoded(value, names) for value, names in zip(row, floats, strict=True)]
 
 
-_Write = tuple[sa.Insert | sa.Update, str, tuple[str, ...], dict[str, Any], tuple[Any, ...]]
-_writes: dict[int, _Write] = {}
-
-
-def _compile_write(statement: sa.Insert | sa.Update, dialect: Dialect) -> _Write:
-    """The statement's SQL text, its positional parameters, their defaults and each one's
-    bind processor (the driver gets what SQLAlchemy would have sent)."""
-    found = _writes.get(id(statement))
-    if found is None or found[0] is not statement:
-        compiled = statement.compile(dialect=dialect)
-        names = tuple(compiled.positiontup or ())
-        processors = tuple(compiled.binds[name].type.bind_processor(dialect) for name in names)
-        found = (statement, compiled.string, names, dict(compiled.params), processors)
-        _writes[id(statement)] = found
-    return found
-
-
 async def execute_write(
     conn: AsyncConnection,
     statement: sa.Insert | sa.Update,
@@ -194,17 +179,17 @@ async def execute_write(
 
     Inside a transaction already open on the PostgreSQL driver (the append's, for the inline
     read models; or SQLAlchemy's once it has begun), the compiled text runs on the driver
-    itself: SQLAlchemy's per-execution work (cache key, parameter processing, the greenlet
-    hop) was about a third of a warm command's client CPU (0.2 of 0.65 ms for the read
-    model's one INSERT). Anywhere else, and on connections observed for diagnostics,
-    SQLAlchemy runs it: outside a transaction a driver statement would escape the one
-    SQLAlchemy is about to begin.
+    itself: without SQLAlchemy's per-execution work (cache key, parameter processing, the
+    greenlet hop) a warm command's client CPU went from 1.31-1.39 ms to 1.08 ms (see
+    ``benchmarks/README.md``, "Write path"). Anywhere else, and on connections observed for
+    diagnostics, SQLAlchemy runs it: outside a transaction a driver statement would escape
+    the one SQLAlchemy is about to begin.
     """
     if conn.dialect.name == "postgresql" and not _observed(conn):
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
         if driver.is_in_transaction():
-            _, sql, names, defaults, processors = _compile_write(statement, conn.dialect)
+            sql, names, defaults, processors = _compile(statement, conn.dialect)
 
             def args(given: Mapping[str, Any]) -> list[Any]:
                 values = [given[n] if n in given else defaults[n] for n in names]
